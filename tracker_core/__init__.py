@@ -1,0 +1,1 @@
+"""tracker_core: see and fix tracker bindings of spec-kitty projects."""

@@ -1,0 +1,188 @@
+"""Every error the library raises, as one typed hierarchy.
+
+``str(error)`` is always a single line meant for a user: no traceback, no token,
+no raw host body. Faces (CLI, dashboard, notebook) map these to exit codes or
+messages in one place each.
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base of every error raised by ``tracker_core``. ``exit_code`` is for the CLI."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        # Collapse to one line: messages are shown verbatim by every face.
+        super().__init__(" ".join(str(message).split()))
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class UsageError(TrackerError):
+    """The caller asked for something that cannot make sense (bad flags, bad values)."""
+
+    exit_code = 2
+
+
+class SettingsError(TrackerError):
+    """A required setting is missing or invalid; the message names the variable."""
+
+
+# --- local files -------------------------------------------------------------------
+
+
+class ConfigError(TrackerError):
+    """A `.kittify/config.yaml` that cannot be used: unparseable, not a mapping,
+    wrong types or too large. It is reported and never overwritten."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = " ".join(reason.split())
+        super().__init__(f"{self.path}: {self.reason}")
+
+
+class ConfigConflictError(TrackerError):
+    """The config changed on disk since it was read; the write was refused."""
+
+    def __init__(self, path: object) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"{self.path} changed on disk since it was read; nothing was written "
+            "(read it again and retry)"
+        )
+
+
+class PathNotAllowedError(TrackerError):
+    """A write was aimed outside the allowed roots (or through a symlink out of them)."""
+
+
+class PermissionDeniedError(TrackerError):
+    """The signed-in role may not perform a mutating action."""
+
+
+# --- binding flows -----------------------------------------------------------------
+
+
+class BindError(TrackerError):
+    """A bind could not proceed (no candidates, selection out of range, declined...)."""
+
+
+class NoCandidatesError(BindError):
+    pass
+
+
+class SelectionOutOfRangeError(BindError):
+    exit_code = 1
+
+
+# --- host --------------------------------------------------------------------------
+
+
+class HostError(TrackerError):
+    """An error answered by (or about) the SaaS host."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        retryable: bool = False,
+        user_action_required: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.error_code = error_code
+        self.retryable = retryable
+        self.user_action_required = user_action_required
+
+
+class AuthError(HostError):
+    """401: the token is missing, expired or unknown."""
+
+
+class ForbiddenError(HostError):
+    """403 ``forbidden``: the role may not do this."""
+
+
+class TeamForbiddenError(ForbiddenError):
+    """403 ``forbidden`` because ``X-Team-Slug`` is not the token's team."""
+
+
+class NoInstallationError(HostError):
+    """403 ``no_installation``: the tracker is not connected for this team."""
+
+    def __init__(self, message: str, *, provider: str | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.provider = provider
+
+
+class UnknownProviderError(HostError):
+    """400 ``unknown_provider``."""
+
+
+class RateLimitedError(HostError):
+    """429 after the retry budget was spent."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class InvalidCandidateTokenError(HostError):
+    """400 ``invalid_candidate_token``: expired or already consumed."""
+
+
+class AlreadyBoundError(HostError):
+    """409 ``already_bound``: the resource is bound to another project."""
+
+
+class IdempotencyError(HostError):
+    """400 ``idempotency_key_required`` / 422 ``idempotency_key_reused``."""
+
+
+class HostRequestError(HostError):
+    """Any other 4xx the host answered (request validation and unknown codes)."""
+
+
+class StaleBindingError(HostError):
+    """The configured ``binding_ref`` no longer routes: deleted, disabled or owned by
+    another project. Never silently replaced by the legacy ``project_slug``."""
+
+    REASONS = ("mapping_deleted", "mapping_disabled", "project_mismatch")
+
+    def __init__(
+        self,
+        *,
+        binding_ref: str,
+        reason: str,
+        provider: str,
+        status_code: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        self.binding_ref = binding_ref
+        self.reason = reason
+        self.provider = provider
+        what = {
+            "mapping_deleted": "was deleted on the host",
+            "mapping_disabled": "is disabled on the host",
+            "project_mismatch": "belongs to another project",
+        }.get(reason, f"is no longer valid ({reason})")
+        super().__init__(
+            f"binding {binding_ref} {what}; re-bind with: sk-tracker bind --provider {provider}",
+            status_code=status_code,
+            error_code=error_code,
+            user_action_required=True,
+        )
+
+
+class HostUnavailableError(HostError):
+    """5xx, connection errors and timeouts that outlasted the retry budget."""
+
+
+class ProtocolError(HostError):
+    """The host answered something that is not the contract (non-JSON, wrong shape)."""
