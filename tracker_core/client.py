@@ -649,7 +649,7 @@ class HostClient:
                     **common,
                 )
             return ForbiddenError(
-                f"not allowed: {message} (your role may not do this; ask a team admin)",
+                f"not allowed by the host: {message}",
                 **common,
             )
         if code == "no_installation":
