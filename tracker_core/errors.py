@@ -39,9 +39,11 @@ class ConfigError(TrackerError):
     """A `.kittify/config.yaml` that cannot be used: unparseable, not a mapping,
     wrong types or too large. It is reported and never overwritten."""
 
-    def __init__(self, path: object, reason: str) -> None:
+    def __init__(self, path: object, reason: str, *, code: str = "invalid") -> None:
         self.path = str(path)
         self.reason = " ".join(reason.split())
+        # short machine-readable cause, shown in audit states (``misconfigured:<code>``)
+        self.code = code
         super().__init__(f"{self.path}: {self.reason}")
 
 
