@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -62,6 +64,29 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return envelope.error_response(envelope.internal_error())
 
 
+def _openapi_without_default_422(app: FastAPI) -> dict[str, Any]:
+    """The schema minus FastAPI's stock 422 answers: this host reports request
+    validation as 400 with the envelope (documented on every route)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        stock = "#/components/schemas/HTTPValidationError"
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                answer = operation.get("responses", {}).get("422")
+                if answer and answer["content"]["application/json"]["schema"].get("$ref") == stock:
+                    del operation["responses"]["422"]
+        components = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def create_app(settings: HostSettings) -> FastAPI:
     """The host's ASGI app; state lives in `app.state.runtime` (store, signer, faults)."""
     runtime = HostRuntime.build(settings)
@@ -78,6 +103,7 @@ def create_app(settings: HostSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    app.openapi = lambda: _openapi_without_default_422(app)  # type: ignore[method-assign]
     app.include_router(api.router)
     if settings.dev:
         from . import dev  # dev routes exist only in dev mode
