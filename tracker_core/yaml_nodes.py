@@ -1,0 +1,365 @@
+"""A small, bounded YAML composer over libyaml's event parser.
+
+Configs come from repos we do not control, so the usual ``yaml.safe_load`` is not
+enough: libyaml's own composer recurses in C and crashes the process on deeply nested
+input, and aliases can expand exponentially ("billion laughs"). This module builds a
+node tree from parser events with an explicit stack, refusing:
+
+* nesting deeper than :data:`MAX_DEPTH`,
+* aliases that would expand to more than :data:`MAX_ALIAS_EXPANSION` nodes, and
+  aliases to an anchor that is not finished (recursive structures),
+* duplicate mapping keys,
+* more than one document.
+
+Nodes keep their line/column positions so the text writer can patch the file in place.
+Plain scalars are typed with the YAML 1.2 core schema (what ruamel.yaml, and so
+spec-kitty, uses), or YAML 1.1 when the document says ``%YAML 1.1``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+# libyaml's C parser when PyYAML was built with it (much faster), else PyYAML's own.
+_Parser: Any = getattr(yaml, "CParser", None) or yaml.loader.SafeLoader
+
+MAX_DEPTH = 100
+MAX_ALIAS_EXPANSION = 10_000
+
+STR = "tag:yaml.org,2002:str"
+NULL = "tag:yaml.org,2002:null"
+BOOL = "tag:yaml.org,2002:bool"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MERGE = "tag:yaml.org,2002:merge"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+
+class YamlError(Exception):
+    """The text is not YAML this tool accepts; ``str()`` is a short reason."""
+
+
+Pos = tuple[int, int]  # (line, column), both 0-based, columns in characters
+
+
+class Node:
+    __slots__ = ("end", "size", "special", "start", "tag")
+
+    def __init__(self, tag: str, start: Pos, end: Pos) -> None:
+        self.tag = tag
+        self.start = start
+        self.end = end
+        self.size = 1  # nodes this one stands for, aliases expanded
+        self.special = False  # it, or something inside it, has an anchor or is an alias
+
+
+class ScalarNode(Node):
+    __slots__ = ("style", "value")
+
+    def __init__(self, tag: str, value: str, style: str | None, start: Pos, end: Pos) -> None:
+        super().__init__(tag, start, end)
+        self.value = value
+        self.style = style  # None (plain), "'", '"', "|" or ">"
+
+    @property
+    def is_empty_null(self) -> bool:
+        """``key:`` with nothing after it."""
+        return self.tag == NULL and self.value == "" and self.style is None
+
+
+class SequenceNode(Node):
+    __slots__ = ("flow", "items")
+
+    def __init__(self, tag: str, flow: bool, start: Pos) -> None:
+        super().__init__(tag, start, start)
+        self.flow = flow
+        self.items: list[Node] = []
+
+
+class MappingNode(Node):
+    __slots__ = ("_seen", "flow", "items")
+
+    def __init__(self, tag: str, flow: bool, start: Pos) -> None:
+        super().__init__(tag, start, start)
+        self.flow = flow
+        self.items: list[tuple[Node, Node]] = []
+        self._seen: set[object] = set()
+
+    def get(self, key: str) -> tuple[ScalarNode, Node] | None:
+        """The entry whose key is the string ``key``."""
+        for k, v in self.items:
+            if isinstance(k, ScalarNode) and k.tag == STR and k.value == key:
+                return k, v
+        return None
+
+
+# --- scalar typing -------------------------------------------------------------------
+
+_CORE_1_2: list[tuple[str, re.Pattern[str]]] = [
+    (NULL, re.compile(r"~|null|Null|NULL|")),
+    (BOOL, re.compile(r"true|True|TRUE|false|False|FALSE")),
+    (INT, re.compile(r"[-+]?(?:[0-9_]*[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)")),
+    (
+        FLOAT,
+        re.compile(
+            r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+        ),
+    ),
+    (
+        TIMESTAMP,
+        re.compile(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+            r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+            r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
+        ),
+    ),
+    (MERGE, re.compile(r"<<")),
+]
+_RESOLVER_1_1 = yaml.resolver.Resolver()
+
+
+def resolve_plain(value: str, version: tuple[int, int] | None = None) -> str:
+    """The tag a plain (unquoted, untagged) scalar gets."""
+    if version == (1, 1):
+        return str(_RESOLVER_1_1.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+    for tag, pattern in _CORE_1_2:
+        if pattern.fullmatch(value):
+            return tag
+    return STR
+
+
+def _int(text: str) -> int | str:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    try:
+        return sign * int(digits, 10)
+    except ValueError:  # YAML 1.1 sexagesimal and the like: keep the text
+        return text
+
+
+def _float(text: str) -> float | str:
+    lowered = text.lower().replace("_", "")
+    if lowered.endswith(".inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    try:
+        return float(lowered)
+    except ValueError:
+        return text
+
+
+def scalar_value(node: ScalarNode) -> Any:
+    """The Python value of a scalar; tags this tool has no use for keep their text."""
+    tag, text = node.tag, node.value
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return text.lower() in ("true", "yes", "on", "y")
+    if tag == INT:
+        return _int(text)
+    if tag == FLOAT:
+        return _float(text)
+    return text
+
+
+def to_python(node: Node) -> Any:
+    """Plain Python data (dict/list/scalars) for a node. Unhashable keys become text."""
+    if isinstance(node, ScalarNode):
+        return scalar_value(node)
+    if isinstance(node, SequenceNode):
+        return [to_python(item) for item in node.items]
+    assert isinstance(node, MappingNode)
+    result: dict[Any, Any] = {}
+    for key, value in node.items:
+        k = to_python(key)
+        if isinstance(k, list | dict):
+            k = repr(k)
+        result[k] = to_python(value)
+    return result
+
+
+def describe(node: Node) -> str:
+    """``a list``, ``a number``... for error messages about wrong types."""
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    assert isinstance(node, ScalarNode)
+    return {
+        NULL: "null",
+        BOOL: "true/false",
+        INT: "a number",
+        FLOAT: "a number",
+        TIMESTAMP: "a date",
+        STR: "a string",
+    }.get(node.tag, f"a value tagged {node.tag}")
+
+
+# --- composing -----------------------------------------------------------------------
+
+
+def _pos(mark: Any) -> Pos:
+    return (int(mark.line), int(mark.column))
+
+
+def _key_identity(node: Node) -> object:
+    if isinstance(node, ScalarNode):
+        value = scalar_value(node)
+        if isinstance(value, float) and math.isnan(value):
+            return ("nan", node.value)
+        return (type(value).__name__, value)
+    return id(node)  # complex keys: never reported as duplicates
+
+
+def _key_text(node: Node) -> str:
+    return node.value if isinstance(node, ScalarNode) else describe(node)
+
+
+def _error_reason(exc: yaml.YAMLError, text: str) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = exc.character
+        code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+        return f"contains a character YAML does not allow (U+{code:04X})"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None:
+            lines = text.splitlines()
+            line = lines[mark.line] if mark.line < len(lines) else ""
+            if "\t" in line[: len(line) - len(line.lstrip())]:
+                return f"invalid YAML: tab used for indentation (line {mark.line + 1})"
+            return f"invalid YAML: {problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return f"invalid YAML: {problem}"
+    return "invalid YAML: " + (str(exc).splitlines() or ["unreadable"])[0]
+
+
+def _events(text: str) -> Iterator[Any]:
+    parser = _Parser(text)
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None:
+                return
+            yield event
+            if isinstance(event, yaml.StreamEndEvent):
+                return
+    finally:
+        parser.dispose()
+
+
+class _Composer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.version: tuple[int, int] | None = None
+        self.anchors: dict[str, Node] = {}
+        self.unfinished: set[str] = set()
+        self.stack: list[tuple[SequenceNode | MappingNode, str | None]] = []
+        self.pending_keys: list[Node | None] = []
+        self.root: Node | None = None
+        self.documents = 0
+        self.expanded = 0
+
+    def run(self) -> Node | None:
+        try:
+            for event in _events(self.text):
+                self.feed(event)
+        except yaml.YAMLError as exc:
+            raise YamlError(_error_reason(exc, self.text)) from None
+        return self.root
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise YamlError("more than one YAML document in the file")
+            self.version = event.version
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                plain = bool(event.implicit[0])
+                tag = resolve_plain(event.value, self.version) if plain else STR
+            style = event.style or None  # libyaml says "" for plain, PyYAML None
+            node = ScalarNode(tag, event.value, style, _pos(event.start_mark), _pos(event.end_mark))
+            self.finish(node, event.anchor)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if len(self.stack) >= MAX_DEPTH:
+                raise YamlError(f"nested deeper than {MAX_DEPTH} levels")
+            is_map = isinstance(event, yaml.MappingStartEvent)
+            flow = bool(event.flow_style)
+            start = _pos(event.start_mark)
+            collection: SequenceNode | MappingNode = (
+                MappingNode(event.tag or MAP, flow, start)
+                if is_map
+                else SequenceNode(event.tag or SEQ, flow, start)
+            )
+            if event.anchor is not None:
+                self.unfinished.add(event.anchor)
+            self.stack.append((collection, event.anchor))
+            self.pending_keys.append(None)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            collection, anchor = self.stack.pop()
+            self.pending_keys.pop()
+            collection.end = _pos(event.end_mark)
+            if anchor is not None:
+                self.unfinished.discard(anchor)
+            self.finish(collection, anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            name = str(event.anchor)
+            if name in self.unfinished:
+                raise YamlError(f"alias *{name} refers to a node that contains it (recursive)")
+            target = self.anchors.get(name)
+            if target is None:
+                raise YamlError(f"alias *{name} refers to no anchor")
+            self.expanded += target.size
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                raise YamlError(
+                    f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (alias bomb)"
+                )
+            self.attach(target, alias=True)
+
+    def finish(self, node: Node, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = node
+            node.special = True
+        self.attach(node, alias=False)
+
+    def attach(self, node: Node, *, alias: bool) -> None:
+        if not self.stack:
+            self.root = node
+            return
+        parent = self.stack[-1][0]
+        parent.size += node.size
+        if alias or node.special:
+            parent.special = True
+        if isinstance(parent, SequenceNode):
+            parent.items.append(node)
+            return
+        pending = self.pending_keys[-1]
+        if pending is None:
+            identity = _key_identity(node)
+            if identity in parent._seen:
+                line = node.start[0] + 1
+                raise YamlError(f"duplicate key {_key_text(node)!r} (line {line})")
+            parent._seen.add(identity)
+            self.pending_keys[-1] = node
+        else:
+            parent.items.append((pending, node))
+            self.pending_keys[-1] = None
+
+
+def compose(text: str) -> Node | None:
+    """The document's root node, or ``None`` for an empty document."""
+    return _Composer(text).run()
