@@ -33,6 +33,7 @@ from .models import (
     ResourcesResponse,
     ValidBinding,
 )
+from .providers import PROVIDERS
 from .runtime import HostRuntime
 
 _DESCRIPTIONS = {
@@ -59,7 +60,15 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 router = APIRouter(prefix="/api/v1", dependencies=[Security(bearer_scheme), Security(team_scheme)])
 
-ProviderQuery = Annotated[str, Query(min_length=1, max_length=100, description="Provider name.")]
+ProviderQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="Provider name (normalised to lower case).",
+        examples=list(PROVIDERS),
+    ),
+]
 OptionalRef = Annotated[str | None, Query(max_length=200)]
 OptionalSlug = Annotated[str | None, Query(max_length=500)]
 

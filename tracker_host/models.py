@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .providers import PROVIDERS
 from .state import MappingStatus
 
 ProviderContext = Annotated[
@@ -51,19 +52,24 @@ class ProjectIdentity(_Request):
     repo_slug: str | None = Field(default=None, max_length=500)
 
 
+ProviderName = Annotated[
+    str, Field(min_length=1, max_length=100, examples=list(PROVIDERS), description="Provider name.")
+]
+
+
 class BindResolveRequest(_Request):
-    provider: str = Field(min_length=1, max_length=100)
+    provider: ProviderName
     project_identity: ProjectIdentity
 
 
 class BindConfirmRequest(_Request):
-    provider: str = Field(min_length=1, max_length=100)
+    provider: ProviderName
     candidate_token: str = Field(min_length=1, max_length=2048)
     project_identity: ProjectIdentity
 
 
 class BindValidateRequest(_Request):
-    provider: str = Field(min_length=1, max_length=100)
+    provider: ProviderName
     binding_ref: str = Field(min_length=1, max_length=200)
     project_identity: ProjectIdentity
 
