@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Security
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, Security
 
 from . import envelope
 from .access import (
@@ -122,14 +122,29 @@ def bind_resolve(
     return runtime_of(request).service.resolve(provider_of(access), body.project_identity)
 
 
+REPLAYED_HEADER = "Idempotency-Replayed"
+
+
 @router.post(
     "/tracker/bind-confirm/",
     response_model=BindConfirmResponse,
-    responses=errors(409, 422),
+    responses={
+        **errors(409, 422),
+        200: {
+            "description": "The binding (the same answer again for a retry of the same key).",
+            "headers": {
+                REPLAYED_HEADER: {
+                    "description": "`true` when this answer replays an earlier request's.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
+    },
     tags=["tracker"],
 )
 def bind_confirm(
     request: Request,
+    response: Response,
     body: BindConfirmRequest,
     access: Annotated[Access, Depends(access_body)],
     idempotency_key: Annotated[
@@ -143,12 +158,16 @@ def bind_confirm(
         raise envelope.idempotency_key_required()
     require_admin(access, "confirm bindings")
     canonical = json.dumps(request.state.json_body, sort_keys=True, separators=(",", ":"))
-    return runtime_of(request).service.confirm(
+    answer, replayed = runtime_of(request).service.confirm(
         provider_of(access),
         body,
         idempotency_key=key,
         request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
     )
+    if replayed:
+        # spec-kitty records a replayed write as a duplicate delivery, not a new one.
+        response.headers[REPLAYED_HEADER] = "true"
+    return answer
 
 
 @router.post(

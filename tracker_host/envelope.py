@@ -2,7 +2,12 @@
 
 `HostError` is raised anywhere in the host; `error_response` turns it into JSON with
 all six keys. Categories let a client tell apart the kinds of 403 and 4xx:
-auth, team, permission, installation, validation, binding, rate_limit, server.
+auth, team, permission, installation, validation, rate_limit, server.
+
+Errors about the state of a binding (invalid_candidate_token, already_bound,
+binding_not_found, mapping_disabled, project_mismatch) carry their own code as
+category: the published spec-kitty CLI reads ``error_category`` before
+``error_code`` and must see e.g. ``binding_not_found`` to detect a stale binding.
 """
 
 from __future__ import annotations
@@ -159,7 +164,7 @@ def invalid_candidate_token() -> HostError:
         400,
         "invalid_candidate_token",
         "The candidate token is expired, already used or not valid here; resolve again.",
-        "binding",
+        "invalid_candidate_token",
     )
 
 
@@ -168,7 +173,7 @@ def already_bound(display_label: str) -> HostError:
         409,
         "already_bound",
         f"Resource {display_label!r} is already bound to another project.",
-        "binding",
+        "already_bound",
     )
 
 
@@ -177,7 +182,7 @@ def binding_not_found(binding_ref: str) -> HostError:
         404,
         "binding_not_found",
         f"Binding {binding_ref!r} does not exist (deleted or unknown).",
-        "binding",
+        "binding_not_found",
     )
 
 
@@ -186,7 +191,7 @@ def mapping_disabled(binding_ref: str) -> HostError:
         409,
         "mapping_disabled",
         f"Binding {binding_ref!r} is disabled.",
-        "binding",
+        "mapping_disabled",
     )
 
 
@@ -195,7 +200,7 @@ def project_mismatch(binding_ref: str) -> HostError:
         403,
         "project_mismatch",
         f"Binding {binding_ref!r} belongs to another project.",
-        "binding",
+        "project_mismatch",
     )
 
 

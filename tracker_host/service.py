@@ -118,7 +118,8 @@ class HostService:
         *,
         idempotency_key: str,
         request_hash: str,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], bool]:
+        """(answer, replayed?): a retry with the same key and body replays the answer."""
         team = self.settings.team
         store = self.store
         with store.transaction():
@@ -128,7 +129,7 @@ class HostService:
                 if record.request_hash != request_hash:
                     raise envelope.idempotency_key_reused()
                 # A retry of a request that already succeeded: same answer, nothing new.
-                return record.response
+                return record.response, True
             claim = self.signer.verify(body.candidate_token, provider, team)
             if claim is None or store.candidate_consumed(claim.nonce):
                 raise envelope.invalid_candidate_token()
@@ -163,7 +164,7 @@ class HostService:
             }
             store.consume_candidate(claim.nonce, claim.expires_at, now)
             store.save_idempotency_record(team, idempotency_key, request_hash, response, now)
-        return response
+        return response, False
 
     def validate(
         self, provider: str, binding_ref: str, identity: ProjectIdentity
@@ -284,7 +285,7 @@ class HostService:
                         409,
                         "mapping_deleted",
                         f"Binding {binding_ref!r} is deleted; a tombstone cannot change.",
-                        "binding",
+                        "mapping_deleted",
                     )
                 self.store.set_status(binding_ref, status, self._now())
             updated = self.store.mapping(binding_ref)

@@ -235,7 +235,9 @@ def test_operation_error_when_everything_else_is_right(host: HostHandle) -> None
     )
     assert response.status_code == 400
     assert error_code(response) == "invalid_candidate_token"
-    assert response.json()["error_category"] == "binding"
+    # Binding-state errors carry their code as category (the published spec-kitty
+    # CLI reads error_category first).
+    assert response.json()["error_category"] == "invalid_candidate_token"
 
 
 def test_missing_provider_is_a_validation_error(host: HostHandle) -> None:

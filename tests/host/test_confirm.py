@@ -53,6 +53,8 @@ def test_same_key_same_body_replays_the_same_response_without_a_second_mapping(
     second = confirm(host, "linear", token, ident, key="retry-key-1")
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
+    assert "Idempotency-Replayed" not in first.headers
+    assert second.headers["Idempotency-Replayed"] == "true"
     assert host.mapping_counts("linear") == {"active": 4, "disabled": 0, "deleted": 1}
 
 
@@ -146,6 +148,7 @@ def test_resource_of_another_active_project_is_409(host: HostHandle) -> None:
     response = confirm(host, "linear", token, identity("intruder"))
     assert response.status_code == 409
     assert error_code(response) == "already_bound"
+    assert response.json()["error_category"] == "already_bound"
     assert "My Project (LINEAR-123)" in response.json()["message"]
 
 
