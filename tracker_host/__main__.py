@@ -28,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
-    parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
+    parser.add_argument(
+        "--seed",
+        choices=("demo", "empty"),
+        default="demo",
+        help="initial state of a new database (a --db file that has state keeps it)",
+    )
     parser.add_argument("--dev", action="store_true", help="enable /api/v1/dev/ controls")
     parser.add_argument("--admin-token", metavar="T", help=f"admin token (or ${ADMIN_TOKEN_ENV})")
     parser.add_argument(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +16,6 @@ from .faults import FaultMiddleware
 from .limits import BodyLimitMiddleware
 from .runtime import HostRuntime
 from .settings import HostSettings
-
-logger = logging.getLogger("tracker_host")
 
 
 def _validation_summary(exc: RequestValidationError) -> str:
@@ -60,7 +57,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Starlette re-raises after this answer is sent, so the server logs the traceback.
     return envelope.error_response(envelope.internal_error())
 
 
