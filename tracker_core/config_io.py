@@ -89,11 +89,13 @@ class _Document:
     root: MappingNode | None
 
 
+def _too_large(size: int) -> str:
+    return f"larger than the {MAX_CONFIG_BYTES / 1024 / 1024:g} MiB limit ({size:,} bytes)"
+
+
 def _decode(path: Path, data: bytes) -> tuple[str, bool]:
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(
-            path, f"larger than {MAX_CONFIG_BYTES // 1024} KiB ({len(data):,} bytes or more)"
-        )
+        raise ConfigError(path, _too_large(len(data)))
     if b"\0" in data:
         raise ConfigError(path, "contains NUL bytes (binary data, not YAML text)")
     try:
@@ -301,9 +303,7 @@ def _read_following_links(path: Path) -> bytes | None:
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(path, "not a regular file")
         if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                path, f"larger than {MAX_CONFIG_BYTES // 1024} KiB ({info.st_size:,} bytes)"
-            )
+            raise ConfigError(path, _too_large(info.st_size))
         return atomic_file.read_limited(fd, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None

@@ -16,6 +16,7 @@ Layouts this cannot edit safely (flow style, anchors, explicit keys...) raise
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,16 +87,20 @@ def _ruamel_resolvers() -> tuple[object, ...]:
     return (VersionedResolver(version=(1, 2)), VersionedResolver(version=(1, 1)))
 
 
+_RUAMEL_LOCK = threading.Lock()  # its resolvers cache per-version tables lazily
+
+
 def _reads_as_string(value: str) -> bool:
     """True when every YAML reader we know types ``value`` written plain as a string."""
     if resolve_plain(value) != STR or resolve_plain(value, (1, 1)) != STR:
         return False
     from ruamel.yaml.nodes import ScalarNode as RuamelScalar
 
-    return all(
-        str(r.resolve(RuamelScalar, value, (True, False))) == STR  # type: ignore[attr-defined]
-        for r in _ruamel_resolvers()
-    )
+    with _RUAMEL_LOCK:
+        return all(
+            str(r.resolve(RuamelScalar, value, (True, False))) == STR  # type: ignore[attr-defined]
+            for r in _ruamel_resolvers()
+        )
 
 
 def _double_quoted(value: str) -> str:
@@ -256,17 +261,16 @@ def _update_block_map(
     indent = section.start[1]
     entries: dict[str, tuple[ScalarNode, Node, int, int]] = {}
     for key, node in section.items:
+        if not (isinstance(key, ScalarNode) and key.tag == STR and key.value in update.order):
+            continue  # other keys are never touched, whatever their layout
         line = key.start[0]
         if (
-            not isinstance(key, ScalarNode)
-            or key.tag != STR
-            or key.start[0] != key.end[0]
+            key.start[0] != key.end[0]
             or key.start[1] != indent
             or plan.lines[line].text[:indent].strip()
         ):
-            raise LayoutError(
-                f"{update.key}: has a key written in an unusual way (line {line + 1})"
-            )
+            where = f"line {line + 1}"
+            raise LayoutError(f"{update.key}: has a key written in an unusual way ({where})")
         entries[key.value] = (key, node, line, _last_line(node, plan))
 
     context = entries.get("provider_context")
