@@ -84,7 +84,7 @@ async def _body_json(request: Request) -> Any:
     if not hasattr(request.state, "json_body"):
         try:
             request.state.json_body = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             request.state.json_body = None
     return request.state.json_body
 

@@ -52,8 +52,16 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    error = envelope.http_error(exc.status_code, str(exc.detail or ""))
-    return envelope.error_response(error, headers=dict(exc.headers or {}))
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it could not parse at all (e.g. nested too deep):
+        # a request validation error like any other, after the access checks.
+        try:
+            await check_access(request, provider_source_for(request.method, request.url.path))
+        except envelope.HostError as refused:
+            return envelope.error_response(refused)
+        return envelope.error_response(envelope.invalid_request("the body is not valid JSON"))
+    routing = envelope.http_error(exc.status_code, str(exc.detail or ""))
+    return envelope.error_response(routing, headers=dict(exc.headers or {}))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

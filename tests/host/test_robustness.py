@@ -46,6 +46,15 @@ def test_bad_bodies_are_400_with_the_envelope(host: HostHandle, path: str, raw: 
     assert response.json()["error_category"] == "validation"
 
 
+def test_deeply_nested_json_is_400_after_the_access_checks(host: HostHandle) -> None:
+    deep = b'{"provider": "linear", "project_identity": ' + b"[" * 20000 + b"]" * 20000 + b"}"
+    json_header = {"Content-Type": "application/json"}
+    response = host.request("POST", RESOLVE, content=deep, headers=json_header)
+    assert (response.status_code, error_code(response)) == (400, "invalid_request")
+    anonymous = host.request("POST", RESOLVE, role=None, content=deep, headers=json_header)
+    assert anonymous.status_code == 401
+
+
 def test_validation_message_is_one_line_and_does_not_echo_input(host: HostHandle) -> None:
     secret = "s3cr3t-value-that-must-not-echo"
     response = host.post(
