@@ -59,6 +59,13 @@ class WorkspaceSpec(_Strict):
     context: dict[str, str] = Field(default_factory=dict)
     resources: list[ResourceSpec] = Field(default_factory=list)
 
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a workspace name must not be blank (clients group by it)")
+        return value
+
     def provider_context(self, resource: ResourceSpec) -> dict[str, str]:
         context: dict[str, str] = {"workspace_name": self.name}
         if self.team_name is not None:

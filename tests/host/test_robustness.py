@@ -173,6 +173,7 @@ def test_dev_load_rejects_inconsistent_states(host: HostHandle) -> None:
         {"installations": [installation], "mappings": [mapping, {**mapping, "project_uuid": "v"}]},
         {"installations": [installation], "mappings": [{**mapping, "binding_ref": "srm_bad"}]},
         {"installations": [installation], "mappings": [{**mapping, "bound_at": "yesterday"}]},
+        {"installations": [{"provider": "linear", "workspaces": [{"name": "  "}]}]},
     ):
         response = host.post("/api/v1/dev/load", state)
         assert response.status_code == 400, state
