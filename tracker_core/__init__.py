@@ -1,1 +1,136 @@
-"""tracker_core: see and fix tracker bindings of spec-kitty projects."""
+"""tracker_core: see and fix which repositories are bound to which issue-tracker
+resource through the spec-kitty SaaS host.
+
+The small public surface is re-exported here. DataFrame builders (``resources_frame``
+and friends) are loaded on first use, so ``import tracker_core`` does not import pandas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .access import AccessPolicy
+from .activity import ActivityEntry, ActivityLog
+from .audit import AuditReport, AuditRow, UpgradeResult
+from .auth import CallbackToken, FileToken, StaticToken, TokenProvider
+from .binding import BindOutcome
+from .client import HostClient
+from .config_io import config_diff, load_config, write_tracker
+from .config_model import TrackerProjectConfig, TrackerSection
+from .discovery import ProviderInventory
+from .errors import (
+    AlreadyBoundError,
+    AuthError,
+    BindError,
+    ConfigConflictError,
+    ConfigError,
+    ForbiddenError,
+    HostError,
+    HostUnavailableError,
+    InvalidCandidateTokenError,
+    NoCandidatesError,
+    NoInstallationError,
+    PathNotAllowedError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitedError,
+    SelectionOutOfRangeError,
+    SettingsError,
+    StaleBindingError,
+    TeamForbiddenError,
+    TrackerError,
+    UsageError,
+)
+from .identity import ProjectIdentity
+from .providers import PROVIDERS, normalize_provider
+from .scan import LocalRepo, find_repos, scan_roots
+from .service import TrackerService
+from .settings import Settings, load_settings
+from .status import ProviderInstallation, StatusReport
+
+if TYPE_CHECKING:
+    from .frames import (
+        audit_frame,
+        bindings_frame,
+        health_frame,
+        providers_frame,
+        resources_frame,
+        unclaimed_frame,
+    )
+
+_LAZY_FRAMES = {
+    "audit_frame",
+    "bindings_frame",
+    "health_frame",
+    "providers_frame",
+    "resources_frame",
+    "unclaimed_frame",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_FRAMES:
+        from . import frames
+
+        return getattr(frames, name)
+    raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
+
+
+__all__ = [
+    "PROVIDERS",
+    "AccessPolicy",
+    "ActivityEntry",
+    "ActivityLog",
+    "AlreadyBoundError",
+    "AuditReport",
+    "AuditRow",
+    "AuthError",
+    "BindError",
+    "BindOutcome",
+    "CallbackToken",
+    "ConfigConflictError",
+    "ConfigError",
+    "FileToken",
+    "ForbiddenError",
+    "HostClient",
+    "HostError",
+    "HostUnavailableError",
+    "InvalidCandidateTokenError",
+    "LocalRepo",
+    "NoCandidatesError",
+    "NoInstallationError",
+    "PathNotAllowedError",
+    "PermissionDeniedError",
+    "ProjectIdentity",
+    "ProtocolError",
+    "ProviderInstallation",
+    "ProviderInventory",
+    "RateLimitedError",
+    "SelectionOutOfRangeError",
+    "Settings",
+    "SettingsError",
+    "StaleBindingError",
+    "StaticToken",
+    "StatusReport",
+    "TeamForbiddenError",
+    "TokenProvider",
+    "TrackerError",
+    "TrackerProjectConfig",
+    "TrackerSection",
+    "TrackerService",
+    "UpgradeResult",
+    "UsageError",
+    "audit_frame",
+    "bindings_frame",
+    "config_diff",
+    "find_repos",
+    "health_frame",
+    "load_config",
+    "load_settings",
+    "normalize_provider",
+    "providers_frame",
+    "resources_frame",
+    "scan_roots",
+    "unclaimed_frame",
+    "write_tracker",
+]

@@ -1,0 +1,360 @@
+"""Audit every repo under some roots against the host, by installation, not by repo.
+
+One ``mappings`` call per provider (tombstones included) settles almost every repo
+locally; ``bind-validate`` runs only for refs the listing cannot settle, with bounded
+concurrency. The result equals validating every repo one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .access import ADMIN_ANYWHERE, AccessPolicy
+from .activity import ActivityLog
+from .client import HostClient
+from .concurrency import bounded_map
+from .config_io import load_config, write_tracker
+from .errors import NoInstallationError, TrackerError
+from .identity import ProjectIdentity
+from .providers import PROVIDERS
+from .scan import LocalRepo, scan_roots
+from .status import upgrade_changes
+from .wire import Mapping
+
+log = logging.getLogger("tracker_core.audit")
+
+STALE_REASONS = {
+    "deleted": "mapping_deleted",
+    "disabled": "mapping_disabled",
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    repo: Path
+    # bound | legacy | stale:<reason> | unbound | misconfigured:<code> | conflict | unverified
+    state: str
+    provider: str | None = None
+    binding_ref: str | None = None
+    project_slug: str | None = None
+    display_label: str | None = None
+    project_uuid: str | None = None
+    reason: str = ""
+    guidance: str = ""
+    pending_ref: str | None = None  # legacy rows the host can already upgrade
+    provider_context: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_action(self) -> bool:
+        return self.state != "bound"
+
+    @property
+    def kind(self) -> str:
+        """The state without its reason (``stale:mapping_deleted`` → ``stale``)."""
+        return self.state.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class UnclaimedMapping:
+    provider: str
+    mapping: Mapping
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    rows: list[AuditRow]
+    unclaimed: list[UnclaimedMapping] = field(default_factory=list)
+    provider_errors: dict[str, str] = field(default_factory=dict)
+    validate_calls: int = 0
+
+    @property
+    def needs_action(self) -> bool:
+        return any(r.needs_action for r in self.rows)
+
+    @property
+    def pending_upgrades(self) -> list[AuditRow]:
+        return [r for r in self.rows if r.pending_ref]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            out[row.kind] += 1
+        return dict(out)
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    repo: Path
+    binding_ref: str | None
+    ok: bool
+    error: str | None = None
+
+
+def rebind_hint(provider: str | None) -> str:
+    return f"re-bind with: sk-tracker bind --provider {provider or '<provider>'}"
+
+
+def _base_row(local: LocalRepo) -> AuditRow:
+    """What the file alone says: misconfigured, unbound, or the claim to check."""
+    if local.error is not None or local.config is None:
+        err = local.error
+        return AuditRow(
+            repo=local.path,
+            state=f"misconfigured:{err.code if err else 'invalid'}",
+            reason=err.reason if err else "unreadable config",
+            guidance="fix the file by hand; this tool never overwrites a config it cannot parse",
+        )
+    cfg = local.config
+    uuid = cfg.project.uuid if cfg.project else None
+    tracker = cfg.tracker
+    if tracker is None or not tracker.is_configured:
+        return AuditRow(
+            repo=local.path,
+            state="unbound",
+            provider=tracker.provider if tracker else None,
+            project_uuid=uuid,
+            reason="no tracker binding",
+            guidance=rebind_hint(tracker.provider if tracker else None).replace("re-bind", "bind"),
+        )
+    return AuditRow(
+        repo=local.path,
+        state="",
+        provider=tracker.provider,
+        binding_ref=tracker.binding_ref,
+        project_slug=tracker.project_slug,
+        display_label=tracker.display_label,
+        project_uuid=uuid,
+        provider_context=dict(tracker.provider_context),
+    )
+
+
+def _classify_ref(row: AuditRow, mapping: Mapping) -> AuditRow:
+    if mapping.status in STALE_REASONS:
+        reason = STALE_REASONS[mapping.status]
+        return replace(
+            row,
+            state=f"stale:{reason}",
+            reason=f"binding {row.binding_ref} is {mapping.status} on the host",
+            guidance=rebind_hint(row.provider),
+        )
+    if row.project_uuid and mapping.project_uuid and mapping.project_uuid != row.project_uuid:
+        return replace(
+            row,
+            state="stale:project_mismatch",
+            reason=f"binding {row.binding_ref} belongs to another project",
+            guidance=rebind_hint(row.provider),
+        )
+    return replace(
+        row,
+        state="bound",
+        reason="binding is active on the host",
+        display_label=mapping.display_label,
+        provider_context=dict(mapping.provider_context),
+    )
+
+
+def _classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
+    mapping = by_slug.get(row.project_slug or "")
+    if mapping is not None:
+        return replace(
+            row,
+            state="legacy",
+            reason=f"slug-only config; the host knows {mapping.binding_ref} (upgrade pending)",
+            guidance="apply with: sk-tracker audit --apply-upgrades",
+            pending_ref=mapping.binding_ref,
+            display_label=mapping.display_label,
+            provider_context=dict(mapping.provider_context),
+        )
+    return replace(
+        row,
+        state="legacy",
+        reason="slug-only config; the host has no mapping for this slug",
+        guidance=rebind_hint(row.provider).replace("re-bind", "bind"),
+    )
+
+
+def _mark_conflicts(rows: list[AuditRow]) -> list[AuditRow]:
+    """Two repos claiming one binding_ref or one project uuid are both a conflict."""
+    claims: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.binding_ref:
+            claims[("binding_ref", row.binding_ref)].append(i)
+        if row.project_uuid and not row.state.startswith("misconfigured"):
+            claims[("project uuid", row.project_uuid)].append(i)
+    out = list(rows)
+    for (what, value), idx in claims.items():
+        if len(idx) < 2:
+            continue
+        for i in idx:
+            others = ", ".join(rows[j].repo.name for j in idx if j != i)
+            out[i] = replace(
+                out[i],
+                state="conflict",
+                reason=f"{what} {value} is also claimed by {others}",
+                guidance="give each repo its own project identity, then re-bind one of them",
+            )
+    return out
+
+
+def _fetch_mappings(
+    client: HostClient, providers: Sequence[str], max_workers: int
+) -> tuple[dict[str, list[Mapping]], dict[str, str]]:
+    outcomes = bounded_map(
+        lambda p: client.mappings(p).mappings, providers, max_workers=max_workers
+    )
+    found: dict[str, list[Mapping]] = {}
+    errors: dict[str, str] = {}
+    for provider, outcome in zip(providers, outcomes, strict=True):
+        if outcome.error is None and outcome.value is not None:
+            found[provider] = list(outcome.value)
+        elif isinstance(outcome.error, NoInstallationError):
+            found[provider] = []
+        else:
+            errors[provider] = str(outcome.error)
+    return found, errors
+
+
+def _identity_of(local: LocalRepo, row: AuditRow) -> ProjectIdentity:
+    cfg = local.config
+    if cfg is not None and cfg.project is not None:
+        return cfg.project
+    # No identity on file: validate with an empty one; the host then answers on the ref.
+    return ProjectIdentity(uuid="", slug=row.project_slug or "", node_id="")
+
+
+def audit_repos(
+    client: HostClient,
+    repos: Sequence[LocalRepo],
+    *,
+    providers: Sequence[str] | None = None,
+    max_workers: int = 8,
+) -> AuditReport:
+    rows = [_base_row(r) for r in repos]
+    wanted = list(providers or PROVIDERS)
+    mappings, errors = _fetch_mappings(client, wanted, max_workers)
+
+    by_ref: dict[str, dict[str, Mapping]] = {
+        p: {m.binding_ref: m for m in ms} for p, ms in mappings.items()
+    }
+    by_slug: dict[str, dict[str, Mapping]] = {
+        p: {m.project_slug: m for m in ms if m.project_slug and m.status == "active"}
+        for p, ms in mappings.items()
+    }
+
+    to_validate: list[int] = []
+    for i, row in enumerate(rows):
+        if row.state:
+            continue
+        provider = row.provider or ""
+        if provider in errors or provider not in mappings:
+            rows[i] = replace(
+                row,
+                state="unverified",
+                reason=errors.get(provider, f"provider {provider} was not audited"),
+                guidance="retry when the host is reachable",
+            )
+        elif row.binding_ref:
+            mapping = by_ref[provider].get(row.binding_ref)
+            if mapping is None:
+                to_validate.append(i)
+            else:
+                rows[i] = _classify_ref(row, mapping)
+        else:
+            rows[i] = _classify_legacy(row, by_slug[provider])
+
+    def validate(i: int) -> AuditRow:
+        row = rows[i]
+        assert row.provider and row.binding_ref
+        result = client.bind_validate(row.provider, row.binding_ref, _identity_of(repos[i], row))
+        if result.valid:
+            return replace(row, state="bound", reason="binding is active on the host")
+        reason = result.reason or "mapping_deleted"
+        return replace(
+            row,
+            state=f"stale:{reason}",
+            reason=result.guidance or f"binding {row.binding_ref} is not valid ({reason})",
+            guidance=rebind_hint(row.provider),
+        )
+
+    outcomes = bounded_map(validate, to_validate, max_workers=max_workers)
+    for i, outcome in zip(to_validate, outcomes, strict=True):
+        if outcome.value is not None:
+            rows[i] = outcome.value
+        else:
+            rows[i] = replace(
+                rows[i], state="unverified", reason=str(outcome.error), guidance="retry later"
+            )
+
+    rows = _mark_conflicts(rows)
+    claimed_refs = {(r.provider, r.binding_ref) for r in rows if r.binding_ref}
+    claimed_refs |= {(r.provider, r.pending_ref) for r in rows if r.pending_ref}
+    claimed_uuids = {(r.provider, r.project_uuid) for r in rows if r.project_uuid}
+    unclaimed = [
+        UnclaimedMapping(p, m)
+        for p, ms in mappings.items()
+        for m in ms
+        if m.status != "deleted"
+        and (p, m.binding_ref) not in claimed_refs
+        and (p, m.project_uuid) not in claimed_uuids
+    ]
+    return AuditReport(rows, unclaimed, errors, validate_calls=len(to_validate))
+
+
+def audit(
+    client: HostClient,
+    roots: Iterable[Path],
+    *,
+    providers: Sequence[str] | None = None,
+    max_workers: int = 8,
+) -> AuditReport:
+    """Scan ``roots`` and audit every repo found."""
+    return audit_repos(client, scan_roots(roots), providers=providers, max_workers=max_workers)
+
+
+def apply_upgrades(
+    report: AuditReport,
+    *,
+    policy: AccessPolicy = ADMIN_ANYWHERE,
+    activity: ActivityLog | None = None,
+) -> list[UpgradeResult]:
+    """Write the pending ``binding_ref`` into each legacy repo the host can upgrade.
+    Each write re-reads the file and is skipped if it is no longer slug-only."""
+    results: list[UpgradeResult] = []
+    for row in report.pending_upgrades:
+        assert row.pending_ref is not None
+        try:
+            policy.require_writable(row.repo)
+            config = load_config(row.repo)
+            tracker = config.tracker
+            if tracker is None or tracker.binding_ref or tracker.provider != row.provider:
+                results.append(
+                    UpgradeResult(row.repo, None, False, "config changed since the audit")
+                )
+                continue
+            changes = upgrade_changes(row.pending_ref, row.display_label, row.provider_context)
+            write_tracker(config, changes)
+            results.append(UpgradeResult(row.repo, row.pending_ref, True))
+            outcome = "ok"
+            detail = ""
+        except (TrackerError, OSError) as exc:
+            results.append(UpgradeResult(row.repo, row.pending_ref, False, str(exc)))
+            outcome, detail = "failed", str(exc)
+        if activity is not None:
+            try:
+                activity.record(
+                    actor=policy.actor,
+                    action="upgrade",
+                    repo=row.repo,
+                    provider=row.provider,
+                    old_ref=None,
+                    new_ref=row.pending_ref,
+                    result=outcome,
+                    detail=detail,
+                )
+            except OSError as exc:
+                log.warning("activity log not written: %s", exc)
+    return results
