@@ -1,0 +1,60 @@
+"""The one place where failures become exit codes and one-line messages.
+
+0 done, 1 an operational error (one line on stderr, never a traceback unless
+``--debug``), 2 bad usage. Every command is wrapped by ``handle_errors``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("SK_TRACKER_DEBUG", "").lower() in {"1", "true", "yes"}
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    from tracker_core.safe_text import clean_text
+
+    sys.stderr.write(f"error: {clean_text(message, max_len=1000)}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from tracker_core.errors import TrackerError
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except TrackerError as exc:
+            if debug_enabled():
+                raise
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            raise fail(
+                f"unexpected failure ({type(exc).__name__}); rerun with --debug for details"
+            ) from None
+
+    return wrapper

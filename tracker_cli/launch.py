@@ -1,0 +1,141 @@
+"""Starting the dashboard, and the all-in-one demo (reference host + demo repos +
+dashboard). Child processes are stopped on Ctrl-C so nothing is left running."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tracker_core.errors import UsageError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+APP = PROJECT_ROOT / "app.py"
+DEMO_MARKER = ".sk-tracker-demo"
+
+
+def free_port(preferred: int, address: str = "127.0.0.1") -> int:
+    """``preferred`` when it is free, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind((address, port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise UsageError("no free port for the dashboard")
+
+
+def streamlit_command(port: int, address: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def _run_child(cmd: list[str], env: dict[str, str]) -> int:
+    """Run ``cmd`` until it exits or the user presses Ctrl-C (then stop it)."""
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
+
+
+def run_dashboard(*, port: int, address: str, env: dict[str, str] | None = None) -> int:
+    if not APP.is_file():
+        raise UsageError(f"dashboard app not found at {APP}")
+    return _run_child(streamlit_command(port, address), env or dict(os.environ))
+
+
+def prepare_demo_folder(folder: Path) -> Path:
+    """An empty demo folder: one made by an earlier demo is reset, anything else that
+    is not empty is refused (never delete a user's files)."""
+    folder = folder.expanduser().resolve()
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / DEMO_MARKER).exists():
+            raise UsageError(f"{folder} is not empty and was not made by the demo; pick --folder")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_MARKER).write_text("made by sk-tracker demo; safe to delete\n", encoding="utf-8")
+    return folder
+
+
+def run_demo(*, port: int, folder: Path | None, dashboard: bool) -> int:
+    import secrets
+
+    from pydantic import SecretStr
+
+    from tracker_host.demo_repos import write_demo_repos
+    from tracker_host.server import run_in_thread
+    from tracker_host.settings import HostSettings
+
+    base = prepare_demo_folder(folder or Path.cwd() / ".demo")
+    repos_root = base / "repos"
+    repos = write_demo_repos(repos_root)
+    admin = secrets.token_urlsafe(24)
+    viewer = secrets.token_urlsafe(24)
+    settings = HostSettings(
+        admin_token=SecretStr(admin), viewer_token=SecretStr(viewer), dev=True, seed="demo"
+    )
+    with run_in_thread(settings) as host:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SPEC_KITTY_SAAS_URL": host.url,
+                "SK_TRACKER_TOKEN": admin,
+                "SK_TRACKER_TEAM": settings.team,
+                "SK_TRACKER_REPO_ROOTS": str(repos_root),
+                "SK_TRACKER_ALLOWED_ROOTS": str(repos_root),
+                "SK_TRACKER_ACTIVITY_LOG": str(base / "activity.jsonl"),
+            }
+        )
+        env.pop("SK_TRACKER_TOKEN_FILE", None)
+        lines = [
+            "sk-tracker demo",
+            f"  reference host : {host.url}  (team {settings.team}, dev controls on)",
+            f"  demo repos     : {repos_root}",
+        ]
+        lines += [f"    - {r.name:<16} {r.state}" for r in repos]
+        lines += [
+            "  use the CLI against it (demo tokens, valid while the demo runs):",
+            f"    export SPEC_KITTY_SAAS_URL={host.url} SK_TRACKER_TEAM={settings.team}",
+            f"    export SK_TRACKER_TOKEN={admin}   # viewer token: {viewer}",
+            f"    sk-tracker audit {repos_root}",
+            "  notebook: with those variables set, run",
+            f"    SK_TRACKER_REPO_ROOTS={repos_root} \\",
+            "      .venv/bin/jupyter lab notebooks/binding_audit.ipynb",
+        ]
+        if dashboard:
+            ui_port = free_port(port)
+            lines.append(f"  dashboard      : http://127.0.0.1:{ui_port}")
+        lines.append("Press Ctrl-C to stop everything.")
+        print("\n".join(lines), flush=True)
+        if dashboard:
+            return _run_child(streamlit_command(ui_port, "127.0.0.1"), env)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+        return 0

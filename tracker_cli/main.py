@@ -1,0 +1,294 @@
+"""``sk-tracker``: the companion CLI. Each command parses its options, calls one
+``tracker_core`` flow and renders the result. Heavy modules are imported inside the
+commands so ``--help`` starts fast (no pandas, Streamlit or FastAPI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .context import JsonOpt, RepoOpt, SaasUrl, TokenFile, find_repo, service_from
+from .errors import EXIT_ERROR, fail, handle_errors
+
+app = typer.Typer(
+    name="sk-tracker",
+    help="See and fix which repos are bound to which tracker resource on the spec-kitty host.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option("--provider", "-p", help="linear, jira, github, gitlab or azure_devops."),
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on failure.")] = False,
+) -> None:
+    if debug:
+        os.environ["SK_TRACKER_DEBUG"] = "1"
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG)
+
+
+@app.command()
+@handle_errors
+def discover(
+    provider: ProviderOpt = None,
+    all_providers: Annotated[
+        bool, typer.Option("--all", help="Every provider of the installation.")
+    ] = False,
+    as_json: JsonOpt = False,
+    saas_url: SaasUrl = None,
+    token_file: TokenFile = None,
+) -> None:
+    """List the resources this team can bind (● bound / ○ available)."""
+    from tracker_core.discovery import no_installation_guidance
+
+    from . import render
+
+    if bool(provider) == all_providers:
+        raise fail("give exactly one of --provider P or --all", 2)
+    with service_from(saas_url, token_file) as service:
+        if all_providers:
+            inventories = service.discover_all()
+        else:
+            assert provider is not None
+            inventories = [service.discover(provider)]
+    resources = render.resource_rows(inventories)
+    if as_json:
+        render.print_json(render.discover_json(resources))
+    elif resources:
+        render.out.print(render.discover_table(resources))
+    for inv in inventories:
+        if not inv.connected and not as_json:
+            render.warn(f"{inv.provider}: {inv.error or no_installation_guidance(inv.provider)}")
+    if not resources and not as_json:
+        render.out.print(
+            "No bindable resources found. Connect the tracker in the SaaS dashboard, "
+            "then run discover again."
+        )
+
+
+@app.command()
+@handle_errors
+def bind(
+    provider: Annotated[str, typer.Option("--provider", "-p", help="Tracker provider to bind to.")],
+    bind_ref: Annotated[
+        str | None,
+        typer.Option("--bind-ref", help="Bind to this existing binding_ref (validated first)."),
+    ] = None,
+    select: Annotated[
+        int | None, typer.Option("--select", min=1, help="Pick candidate N without a prompt.")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace an existing binding without asking.")
+    ] = False,
+    repo: RepoOpt = None,
+    saas_url: SaasUrl = None,
+    token_file: TokenFile = None,
+) -> None:
+    """Bind this repo to a tracker resource: exact match → auto-bind, else choose."""
+    from rich.text import Text
+
+    from tracker_core.config_model import TrackerSection
+    from tracker_core.wire import Candidate
+
+    from . import render
+    from .prompt import read_answer
+
+    if bind_ref is not None and select is not None:
+        raise fail("use either --bind-ref or --select, not both", 2)
+    path = find_repo(repo)
+
+    def confirm_rebind(existing: TrackerSection) -> bool:
+        label = existing.display_label or existing.binding_ref or existing.project_slug
+        render.warn(f"{path.name} is already bound to {existing.provider}: {label}")
+        if yes:
+            return True
+        answer = read_answer(
+            "Replace the existing binding? [y/N] ", hint="pass --yes to replace it"
+        )
+        return answer.lower() in {"y", "yes"}
+
+    def choose(candidates: list[Candidate]) -> Candidate | None:
+        render.out.print(Text(f"{len(candidates)} candidate resources:", style="bold"))
+        for line in render.candidate_lines(candidates):
+            render.out.print(line)
+        render.out.file.flush()
+        hint = f"pass --select N (1 to {len(candidates)})"
+        answer = read_answer(f"Select a resource [1-{len(candidates)}]: ", hint=hint)
+        if not answer.isdigit() or not 1 <= int(answer) <= len(candidates):
+            raise fail(f"invalid selection {answer!r}: choose 1 to {len(candidates)}")
+        return next(c for c in candidates if c.sort_position == int(answer) - 1)
+
+    with service_from(saas_url, token_file) as service:
+        outcome = service.bind(
+            path,
+            provider,
+            bind_ref=bind_ref,
+            select=select,
+            choose=choose,
+            confirm_rebind=confirm_rebind,
+        )
+    if outcome.status == "declined":
+        render.out.print("Nothing changed.")
+        return
+    render.bind_success(outcome)
+
+
+@app.command()
+@handle_errors
+def status(
+    all_bindings: Annotated[
+        bool, typer.Option("--all", help="Installation-wide status of every binding.")
+    ] = False,
+    provider: ProviderOpt = None,
+    as_json: JsonOpt = False,
+    repo: RepoOpt = None,
+    saas_url: SaasUrl = None,
+    token_file: TokenFile = None,
+) -> None:
+    """Status of this repo's binding, or of the whole installation with --all."""
+    from . import render
+
+    with service_from(saas_url, token_file) as service:
+        if all_bindings:
+            items = service.installation_status([provider] if provider else None)
+            if provider and not items[0].connected:
+                raise fail(items[0].error or f"{provider} is not connected")
+            if as_json:
+                render.print_json(render.installation_json(items))
+            else:
+                render.out.print(render.installation_view(items))
+                render.out.print(render.bindings_table(items))
+            return
+        report = service.project_status(find_repo(repo), provider)
+    if as_json:
+        render.print_json(render.status_json(report))
+    else:
+        render.out.print(render.status_panel(report))
+
+
+@app.command()
+@handle_errors
+def audit(
+    roots: Annotated[
+        list[Path], typer.Argument(help="Folders to search for repos.", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+    apply_upgrades: Annotated[
+        bool,
+        typer.Option(
+            "--apply-upgrades", help="Write binding_ref into legacy repos the host can upgrade."
+        ),
+    ] = False,
+    saas_url: SaasUrl = None,
+    token_file: TokenFile = None,
+) -> None:
+    """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
+    import sys
+    from dataclasses import replace
+
+    from tracker_core.audit import AuditReport
+
+    from . import render
+
+    for root in roots:
+        if not root.is_dir():
+            raise fail(f"{root} is not a folder", 2)
+    with service_from(saas_url, token_file) as service:
+        if sys.stderr.isatty() and not as_json:
+            with render.err.status("Auditing repos…"):
+                report = service.audit(roots)
+        else:
+            report = service.audit(roots)
+        upgrades = service.apply_upgrades(report) if apply_upgrades else []
+    done = {u.repo for u in upgrades if u.ok}
+    if done:
+        rows = [
+            replace(
+                r,
+                state="bound",
+                binding_ref=r.pending_ref,
+                pending_ref=None,
+                reason="upgraded to binding_ref",
+                guidance="",
+            )
+            if r.repo in done
+            else r
+            for r in report.rows
+        ]
+        report = AuditReport(rows, report.unclaimed, report.provider_errors, report.validate_calls)
+    if as_json:
+        render.print_json(render.audit_json(report, upgrades))
+    else:
+        render.out.print(render.audit_table(report))
+        if report.unclaimed:
+            render.out.print(render.unclaimed_table(report))
+        for u in upgrades:
+            note = (
+                f"upgraded {u.repo.name} to {u.binding_ref}"
+                if u.ok
+                else f"{u.repo.name}: not upgraded: {u.error}"
+            )
+            render.out.print(render.t(note))
+        counts = report.counts()
+        render.out.print(
+            render.t(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no repos found")
+        )
+    if report.needs_action:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def host(ctx: typer.Context) -> None:
+    """Run the reference host (see `sk-tracker host --help`)."""
+    from tracker_host.__main__ import main as host_main
+
+    raise typer.Exit(host_main(list(ctx.args)))
+
+
+@app.command()
+@handle_errors
+def dashboard(
+    port: Annotated[int, typer.Option("--port", help="Port for the dashboard.")] = 8501,
+    address: Annotated[str, typer.Option("--address", help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run the Streamlit dashboard (settings from the environment)."""
+    from .launch import run_dashboard
+
+    raise typer.Exit(run_dashboard(port=port, address=address))
+
+
+@app.command()
+@handle_errors
+def demo(
+    port: Annotated[int, typer.Option("--port", help="Port for the dashboard.")] = 8501,
+    folder: Annotated[
+        Path | None, typer.Option("--folder", help="Where to write the demo repos.")
+    ] = None,
+    no_browser: Annotated[
+        bool,
+        typer.Option("--no-browser", help="Do not start the dashboard; print how to use the CLI."),
+    ] = False,
+) -> None:
+    """Start the reference host with demo data, demo repos, and the dashboard."""
+    from .launch import run_demo
+
+    raise typer.Exit(run_demo(port=port, folder=folder, dashboard=not no_browser))
+
+
+def run() -> None:
+    app()
