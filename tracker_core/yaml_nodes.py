@@ -26,7 +26,11 @@ from typing import Any
 import yaml
 
 # libyaml's C parser when PyYAML was built with it (much faster), else PyYAML's own.
-_Parser: Any = getattr(yaml, "CParser", None) or yaml.loader.SafeLoader
+_Parser: Any
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    _Parser = yaml.loader.SafeLoader
 
 MAX_DEPTH = 100
 MAX_ALIAS_EXPANSION = 10_000
@@ -123,6 +127,8 @@ _CORE_1_2: list[tuple[str, re.Pattern[str]]] = [
     ),
     (MERGE, re.compile(r"<<")),
 ]
+# Only scalars starting with one of these can be anything but a string (fast path).
+_TYPED_FIRST = frozenset("~nNtTfF-+.0123456789<")
 _RESOLVER_1_1 = yaml.resolver.Resolver()
 
 
@@ -130,6 +136,8 @@ def resolve_plain(value: str, version: tuple[int, int] | None = None) -> str:
     """The tag a plain (unquoted, untagged) scalar gets."""
     if version == (1, 1):
         return str(_RESOLVER_1_1.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+    if value and value[0] not in _TYPED_FIRST:
+        return STR
     for tag, pattern in _CORE_1_2:
         if pattern.fullmatch(value):
             return tag
@@ -281,12 +289,8 @@ class _Composer:
         return self.root
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise YamlError("more than one YAML document in the file")
-            self.version = event.version
-        elif isinstance(event, yaml.ScalarEvent):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
             tag = event.tag
             if tag is None or tag == "!":
                 plain = bool(event.implicit[0])
@@ -294,10 +298,15 @@ class _Composer:
             style = event.style or None  # libyaml says "" for plain, PyYAML None
             node = ScalarNode(tag, event.value, style, _pos(event.start_mark), _pos(event.end_mark))
             self.finish(node, event.anchor)
-        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+        elif kind is yaml.DocumentStartEvent:
+            self.documents += 1
+            if self.documents > 1:
+                raise YamlError("more than one YAML document in the file")
+            self.version = event.version
+        elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
             if len(self.stack) >= MAX_DEPTH:
                 raise YamlError(f"nested deeper than {MAX_DEPTH} levels")
-            is_map = isinstance(event, yaml.MappingStartEvent)
+            is_map = kind is yaml.MappingStartEvent
             flow = bool(event.flow_style)
             start = _pos(event.start_mark)
             collection: SequenceNode | MappingNode = (
@@ -309,14 +318,14 @@ class _Composer:
                 self.unfinished.add(event.anchor)
             self.stack.append((collection, event.anchor))
             self.pending_keys.append(None)
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
             collection, anchor = self.stack.pop()
             self.pending_keys.pop()
             collection.end = _pos(event.end_mark)
             if anchor is not None:
                 self.unfinished.discard(anchor)
             self.finish(collection, anchor)
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is yaml.AliasEvent:
             name = str(event.anchor)
             if name in self.unfinished:
                 raise YamlError(f"alias *{name} refers to a node that contains it (recursive)")
