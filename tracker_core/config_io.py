@@ -167,7 +167,7 @@ def _identity_text(path: Path, name: str, node: Node | None, *, required: bool) 
 
 def _project(path: Path, root: MappingNode | None) -> ProjectIdentity | None:
     node = _section(path, root, "project")
-    if node is None:
+    if node is None or not node.items:  # `project: {}` holds no identity either
         return None
     fields = _entries(node)
     uuid = _optional_str(path, "project.uuid", fields.get("uuid"))

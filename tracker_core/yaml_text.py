@@ -256,7 +256,7 @@ def _colon_after(text: str, column: int, line: int) -> int:
 
 
 def _update_block_map(
-    plan: _Plan, key_node: Node, section: MappingNode, update: SectionUpdate, unit: int
+    plan: _Plan, key_node: Node, section: MappingNode, update: SectionUpdate, root_col: int
 ) -> None:
     indent = section.start[1]
     entries: dict[str, tuple[ScalarNode, Node, int, int]] = {}
@@ -274,7 +274,7 @@ def _update_block_map(
         entries[key.value] = (key, node, line, _last_line(node, plan))
 
     context = entries.get("provider_context")
-    nested = indent + unit
+    nested = indent + (indent - root_col)  # one more step of the section's own indent
     if context and isinstance(context[1], MappingNode) and context[1].items:
         nested = context[1].start[1] if not context[1].flow else nested
 
@@ -344,7 +344,7 @@ def _update_section(
         return
     if not isinstance(value, MappingNode) or value.flow:
         raise LayoutError(f"{update.key}: is written in flow style; edit it by hand")
-    _update_block_map(plan, key_node, value, update, unit)
+    _update_block_map(plan, key_node, value, update, root_col)
 
 
 def apply_updates(text: str, root: Node | None, updates: Sequence[SectionUpdate]) -> str:

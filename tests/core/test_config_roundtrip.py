@@ -21,6 +21,7 @@ from tracker_core.config_io import (
     write_tracker,
 )
 from tracker_core.config_model import TrackerSection
+from tracker_core.identity import ProjectIdentity
 
 REPO = Path("repo")
 
@@ -242,3 +243,27 @@ def test_successive_writes_on_disk_accumulate(steps, base):
             assert managed(section) == expected
             assert load_config(repo) == config
         assert config_bytes(repo).startswith(base.encode("utf-8"))
+
+
+identity_text = nasty.filter(lambda s: s.strip() != "")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    fields=st.tuples(identity_text, identity_text, identity_text),
+    extra=st.tuples(st.one_of(st.none(), identity_text), st.one_of(st.none(), identity_text)),
+    base=st.sampled_from([b for b in BASES if "project:" not in b]),
+)
+def test_derived_project_identity_reads_back(fields, extra, base):
+    identity = ProjectIdentity(*fields, *extra)
+    config = parse_config_bytes(REPO, base.encode("utf-8"))
+
+    _, new = render_tracker_update(config, {"provider": "linear"}, project=identity)
+
+    assert new.startswith(base)
+    assert parse_config_bytes(REPO, new.encode("utf-8")).project == identity
+    project = ruamel_load(new)["project"]
+    assert [project.get(k) for k in ("uuid", "slug", "node_id", "build_id", "repo_slug")] == [
+        *fields,
+        *extra,
+    ]

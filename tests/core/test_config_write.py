@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 
 import pytest
 
@@ -22,6 +23,7 @@ from tracker_core.errors import (
     PathNotAllowedError,
     UsageError,
 )
+from tracker_core.file_lock import ConfigLockError, config_lock, lock_dir, lock_path_for
 from tracker_core.identity import ProjectIdentity
 
 RICH = """\
@@ -412,3 +414,81 @@ def test_symlink_swapped_in_after_reading_is_still_refused(tmp_path):
     with pytest.raises(PathNotAllowedError, match="is a symlink"):
         write_tracker(config, {"provider": "linear"})
     assert outside.read_text() == "vcs:\n  type: git\n"
+
+
+def test_nested_context_follows_the_sections_own_indent(tmp_path):
+    repo = make_repo(tmp_path, "vcs:\n  type: git\ntracker:\n    provider: linear\n")
+    write(repo, {"provider_context": {"team_name": "T"}})
+    assert config_bytes(repo) == (
+        b"vcs:\n  type: git\ntracker:\n    provider: linear\n"
+        b"    provider_context:\n        team_name: T\n"
+    )
+
+
+@pytest.mark.parametrize("egress", ["refused", '"refused"', "'refused'", "refused  # consent"])
+def test_egress_consent_key_survives_byte_for_byte(tmp_path, egress):
+    text = f"tracker:\n  provider: linear\n  egress: {egress}\n  binding_ref: srm_old\n"
+    repo = make_repo(tmp_path, text)
+    written = write(repo, {"binding_ref": "srm_new", "display_label": "L"})
+    assert config_bytes(repo).decode() == (
+        f"tracker:\n  provider: linear\n  egress: {egress}\n  binding_ref: srm_new\n"
+        "  display_label: L\n"
+    )
+    assert written.tracker is not None and written.tracker.extra == {"egress": "refused"}
+
+
+@pytest.mark.parametrize("section", ["project:\n", "project: {}\n", "project: null\n"])
+def test_empty_project_section_is_filled_when_binding(tmp_path, section):
+    identity = ProjectIdentity(uuid="u-1", slug="s", node_id="abc", build_id="b")
+    repo = make_repo(tmp_path, "vcs:\n  type: git\n" + section)
+    assert load_config(repo).project is None
+    written = write(repo, {"provider": "linear"}, project=identity)
+    assert written.project == identity
+    assert config_bytes(repo) == (
+        b"vcs:\n  type: git\nproject:\n  uuid: u-1\n  slug: s\n  node_id: abc\n  build_id: b\n"
+        b"tracker:\n  provider: linear\n"
+    )
+
+
+def test_write_into_a_missing_repo_folder_is_a_clear_error(tmp_path):
+    config = load_config(tmp_path / "gone")
+    with pytest.raises(ConfigError, match="does not exist"):
+        write_tracker(config, {"provider": "linear"})
+    assert not (tmp_path / "gone").exists()
+
+
+def test_write_waits_for_the_lock_then_gives_up_clearly(tmp_path):
+    repo = make_repo(tmp_path, "vcs:\n  type: git\n")
+    config = load_config(repo)
+    with config_lock(config_path(repo)), pytest.raises(ConfigLockError, match="another process"):
+        write_tracker(config, {"provider": "linear"}, lock_timeout=0.2)
+    assert config_bytes(repo) == b"vcs:\n  type: git\n"
+    write_tracker(config, {"provider": "linear"})  # free again once released
+
+
+def test_lock_files_live_outside_the_repo_in_a_private_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    repo = make_repo(tmp_path, "vcs:\n  type: git\n")
+    write(repo, {"provider": "linear"})
+    folder = lock_dir()
+    assert folder.parent == tmp_path / "tmp"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert lock_path_for(config_path(repo)).exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "shared"])
+def test_unsafe_lock_folder_is_refused(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    planted = tmp_path / "tmp" / f"sk-tracker-locks-{os.getuid()}"
+    if kind == "symlink":
+        (tmp_path / "attacker").mkdir()
+        planted.symlink_to(tmp_path / "attacker")
+    else:
+        planted.mkdir()
+        planted.chmod(0o777)
+    repo = make_repo(tmp_path, "vcs:\n  type: git\n")
+    with pytest.raises(ConfigLockError, match="not a private folder"):
+        write(repo, {"provider": "linear"})
+    assert config_bytes(repo) == b"vcs:\n  type: git\n"
