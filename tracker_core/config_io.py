@@ -432,7 +432,9 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _expected(old: _Document, changes: dict[str, Value]) -> TrackerSection:
+def _expected(old: _Document, changes: dict[str, Value]) -> TrackerSection | None:
+    if not changes:
+        return old.config.tracker
     base = old.config.tracker or TrackerSection()
     updates: dict[str, Any] = dict(changes)
     if "provider_context" in updates:  # null reads back as {}

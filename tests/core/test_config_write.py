@@ -492,3 +492,13 @@ def test_unsafe_lock_folder_is_refused(tmp_path, monkeypatch, kind):
     with pytest.raises(ConfigLockError, match="not a private folder"):
         write(repo, {"provider": "linear"})
     assert config_bytes(repo) == b"vcs:\n  type: git\n"
+
+
+def test_identity_alone_can_be_persisted(tmp_path):
+    identity = ProjectIdentity(uuid="u-1", slug="app", node_id="abc")
+    repo = make_repo(tmp_path, "vcs:\n  type: git\n")
+    written = write(repo, {}, project=identity)
+    assert written.project == identity and written.tracker is None
+    assert config_bytes(repo) == (
+        b"vcs:\n  type: git\nproject:\n  uuid: u-1\n  slug: app\n  node_id: abc\n"
+    )
