@@ -95,20 +95,24 @@ def _too_large(size: int) -> str:
 
 def _decode(path: Path, data: bytes) -> tuple[str, bool]:
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(path, _too_large(len(data)))
+        raise ConfigError(path, _too_large(len(data)), code="too_large")
     if b"\0" in data:
-        raise ConfigError(path, "contains NUL bytes (binary data, not YAML text)")
+        raise ConfigError(path, "contains NUL bytes (binary data, not YAML text)", code="binary")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise ConfigError(
+            path, f"not UTF-8 text (bad byte at offset {exc.start})", code="encoding"
+        ) from None
     bom = text.startswith(_BOM)
     if bom:
         text = text[1:]
     for char in _AMBIGUOUS_BREAKS:
         if char in text:
             raise ConfigError(
-                path, f"contains U+{ord(char):04X}, a line break YAML readers disagree on"
+                path,
+                f"contains U+{ord(char):04X}, a line break YAML readers disagree on",
+                code="encoding",
             )
     return text, bom
 
@@ -121,11 +125,13 @@ def _compose_root(path: Path, text: str) -> MappingNode | None:
     try:
         root = compose(text)
     except YamlError as exc:
-        raise ConfigError(path, str(exc)) from None
+        raise ConfigError(path, str(exc), code="unparseable") from None
     if root is None or _is_null(root):
         return None  # an empty file is an empty config
     if not isinstance(root, MappingNode):
-        raise ConfigError(path, f"the top level is {describe(root)}, not a mapping")
+        raise ConfigError(
+            path, f"the top level is {describe(root)}, not a mapping", code="not_a_mapping"
+        )
     return root
 
 
@@ -135,10 +141,14 @@ def _section(path: Path, root: MappingNode | None, name: str) -> MappingNode | N
         return None
     node = entry[1]
     if not isinstance(node, MappingNode):
-        raise ConfigError(path, f"{name}: is {describe(node)}, not a mapping")
+        raise ConfigError(path, f"{name}: is {describe(node)}, not a mapping", code="wrong_types")
     for key, _ in node.items:
         if isinstance(key, ScalarNode) and key.tag == MERGE:
-            raise ConfigError(path, f"{name}: uses a YAML merge key (<<), which is not supported")
+            raise ConfigError(
+                path,
+                f"{name}: uses a YAML merge key (<<), which is not supported",
+                code="unsupported",
+            )
     return node
 
 
@@ -151,18 +161,20 @@ def _optional_str(path: Path, name: str, node: Node | None) -> str | None:
         return None
     if isinstance(node, ScalarNode) and node.tag == STR:
         return node.value
-    raise ConfigError(path, f"{name} must be a string, not {describe(node)}")
+    raise ConfigError(path, f"{name} must be a string, not {describe(node)}", code="wrong_types")
 
 
 def _identity_text(path: Path, name: str, node: Node | None, *, required: bool) -> str | None:
     # Hex ids can look like numbers (`node_id: 123456789012`): keep their text.
     if node is None or _is_null(node):
         if required:
-            raise ConfigError(path, f"{name} is missing")
+            raise ConfigError(path, f"{name} is missing", code="wrong_types")
         return None
     if isinstance(node, ScalarNode) and node.tag in (STR, INT, FLOAT) and node.value.strip():
         return node.value
-    raise ConfigError(path, f"{name} must be a non-empty string, not {describe(node)}")
+    raise ConfigError(
+        path, f"{name} must be a non-empty string, not {describe(node)}", code="wrong_types"
+    )
 
 
 def _project(path: Path, root: MappingNode | None) -> ProjectIdentity | None:
@@ -173,8 +185,8 @@ def _project(path: Path, root: MappingNode | None) -> ProjectIdentity | None:
     uuid = _optional_str(path, "project.uuid", fields.get("uuid"))
     if not uuid or not uuid.strip():
         if "uuid" in fields and not _is_null(fields["uuid"]):
-            raise ConfigError(path, "project.uuid is empty")
-        raise ConfigError(path, "project.uuid is missing")
+            raise ConfigError(path, "project.uuid is empty", code="wrong_types")
+        raise ConfigError(path, "project.uuid is missing", code="wrong_types")
     slug = _identity_text(path, "project.slug", fields.get("slug"), required=True)
     node_id = _identity_text(path, "project.node_id", fields.get("node_id"), required=True)
     assert slug is not None and node_id is not None
@@ -199,15 +211,22 @@ def _context(path: Path, node: Node | None) -> dict[str, str]:
     if node is None or _is_null(node):
         return {}
     if not isinstance(node, MappingNode):
-        raise ConfigError(path, f"tracker.provider_context must be a mapping, not {describe(node)}")
+        raise ConfigError(
+            path,
+            f"tracker.provider_context must be a mapping, not {describe(node)}",
+            code="wrong_types",
+        )
     context: dict[str, str] = {}
     for key, value in node.items:
         if not (isinstance(key, ScalarNode) and key.tag == STR):
-            raise ConfigError(path, "tracker.provider_context keys must be strings")
+            raise ConfigError(
+                path, "tracker.provider_context keys must be strings", code="wrong_types"
+            )
         if not (isinstance(value, ScalarNode) and value.tag == STR):
             raise ConfigError(
                 path,
                 f"tracker.provider_context.{key.value} must be a string, not {describe(value)}",
+                code="wrong_types",
             )
         context[key.value] = value.value
     return context
@@ -229,7 +248,11 @@ def _tracker(path: Path, root: MappingNode | None) -> TrackerSection | None:
             context = _context(path, value)
         elif isinstance(key, ScalarNode) and key.tag == STR and name in ("doctrine", "ownership"):
             if not (_is_null(value) or isinstance(value, MappingNode)):
-                raise ConfigError(path, f"tracker.{name} must be a mapping, not {describe(value)}")
+                raise ConfigError(
+                    path,
+                    f"tracker.{name} must be a mapping, not {describe(value)}",
+                    code="wrong_types",
+                )
             ownership["doctrine" if name == "doctrine" else "ownership"] = to_python(value)
         else:
             extra[name] = to_python(value)
@@ -295,18 +318,18 @@ def _read_following_links(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        raise ConfigError(path, ".kittify is not a folder") from None
+        raise ConfigError(path, ".kittify is not a folder", code="unreadable") from None
     except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}", code="unreadable") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(path, "not a regular file")
+            raise ConfigError(path, "not a regular file", code="unreadable")
         if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(path, _too_large(info.st_size))
+            raise ConfigError(path, _too_large(info.st_size), code="too_large")
         return atomic_file.read_limited(fd, MAX_CONFIG_BYTES)
     except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}", code="unreadable") from None
     finally:
         os.close(fd)
 
@@ -330,7 +353,9 @@ def _ruamel_load(path: Path, text: str) -> Any:
         return YAML(typ="rt").load(text)
     except Exception as exc:  # hostile input can fail anywhere in a pure-Python reader
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConfigError(path, f"ruamel.yaml cannot read it: {detail}") from None
+        raise ConfigError(
+            path, f"ruamel.yaml cannot read it: {detail}", code="unparseable"
+        ) from None
 
 
 def load_config(repo: Path) -> TrackerProjectConfig:
@@ -450,7 +475,9 @@ def _verify(
 ) -> None:
     """Refuse an edit that would not read back exactly as intended."""
     path = old.config.path
-    failed = ConfigError(path, "the edit did not read back as intended; nothing was written")
+    failed = ConfigError(
+        path, "the edit did not read back as intended; nothing was written", code="write_failed"
+    )
     try:
         new = _parse(old.config.repo, new_text.encode("utf-8"))
         before = _plain(_ruamel_load(path, old.text) or {})
@@ -532,7 +559,7 @@ def _render(
     try:
         new_text = apply_updates(current.text, root, updates)
     except LayoutError as exc:
-        raise ConfigError(path, f"cannot be edited safely: {exc}") from None
+        raise ConfigError(path, f"cannot be edited safely: {exc}", code="unsupported") from None
     if new_text != current.text:
         _verify(current, new_text, effective, project_values)
     prefix = _BOM if current.bom else ""
@@ -608,9 +635,13 @@ def write_tracker(
         except atomic_file.SymlinkError:
             raise _refuse_symlink(path, folder) from None
         except FileNotFoundError:
-            raise ConfigError(path, f"the repo folder {folder.parent} does not exist") from None
+            raise ConfigError(
+                path, f"the repo folder {folder.parent} does not exist", code="unreadable"
+            ) from None
         except OSError as exc:
-            raise ConfigError(path, f"cannot open {folder}: {exc.strerror or exc}") from None
+            raise ConfigError(
+                path, f"cannot open {folder}: {exc.strerror or exc}", code="unreadable"
+            ) from None
         try:
             return _write_locked(config, folder_fd, normalized, project)
         finally:
@@ -629,9 +660,9 @@ def _write_locked(
     except atomic_file.SymlinkError:
         raise _refuse_symlink(path, path) from None
     except atomic_file.NotRegularFileError:
-        raise ConfigError(path, "not a regular file") from None
+        raise ConfigError(path, "not a regular file", code="unreadable") from None
     except OSError as exc:
-        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}", code="unreadable") from None
     data, info = found if found is not None else (None, None)
     unchanged = (
         data is None
@@ -646,7 +677,9 @@ def _write_locked(
         return current.config if current is not None else config
     new_data = new_text.encode("utf-8")
     if len(new_data) > MAX_CONFIG_BYTES:
-        raise ConfigError(path, "the result would be larger than the size limit; not written")
+        raise ConfigError(
+            path, "the result would be larger than the size limit; not written", code="too_large"
+        )
     try:
         atomic_file.remove_stale_temps(folder_fd, path.name)
         atomic_file.replace_in(folder_fd, path.name, new_data, info)
@@ -654,5 +687,7 @@ def _write_locked(
         reason = exc.strerror or str(exc)
         if exc.errno == errno.ENOSPC:
             reason = "no space left on the device"
-        raise ConfigError(path, f"cannot write: {reason}; the file was not changed") from None
+        raise ConfigError(
+            path, f"cannot write: {reason}; the file was not changed", code="write_failed"
+        ) from None
     return _parse(config.repo, new_data).config
