@@ -51,6 +51,7 @@ class TrackerService:
             settings.require_team(),
             transport=transport,
             allow_insecure_http=settings.allow_insecure_http,
+            timeout=settings.timeout,
         )
         return cls(
             client,

@@ -37,6 +37,7 @@ ENV_NAMES: dict[str, str] = {
     "upgrade_on_read": "SK_TRACKER_UPGRADE_ON_READ",
     "activity_log": "SK_TRACKER_ACTIVITY_LOG",
     "allow_insecure_http": "SK_TRACKER_ALLOW_INSECURE_HTTP",
+    "timeout": "SK_TRACKER_TIMEOUT",
 }
 
 
@@ -93,6 +94,13 @@ class Settings(BaseSettings):
     allow_insecure_http: bool = Field(
         default=False,
         validation_alias=AliasChoices(ENV_NAMES["allow_insecure_http"], "allow_insecure_http"),
+    )
+
+    timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias=AliasChoices(ENV_NAMES["timeout"], "timeout"),
     )
 
     @field_validator("repo_roots", "allowed_roots", mode="before")
