@@ -5,13 +5,14 @@ commands so ``--help`` starts fast (no pandas, Streamlit or FastAPI)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .context import JsonOpt, RepoOpt, SaasUrl, TokenFile, find_repo, service_from
-from .errors import EXIT_ERROR, fail, handle_errors
+from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors
 
 app = typer.Typer(
     name="sk-tracker",
@@ -28,15 +29,25 @@ ProviderOpt = Annotated[
 ]
 
 
-@app.callback()
-def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on failure.")] = False,
-) -> None:
-    if debug:
+def _set_debug(enabled: bool) -> None:
+    if enabled and not debug_enabled():
         os.environ["SK_TRACKER_DEBUG"] = "1"
         import logging
 
         logging.basicConfig(level=logging.DEBUG)
+        # One line per request is enough; connection-level chatter hides the story.
+        logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", help="Show tracebacks and debug logs on failure.", show_default=False),
+]
+
+
+@app.callback()
+def _root(debug: DebugOpt = False) -> None:
+    _set_debug(debug)
 
 
 @app.command()
@@ -49,14 +60,14 @@ def discover(
     as_json: JsonOpt = False,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
+    debug: DebugOpt = False,
 ) -> None:
     """List the resources this team can bind (● bound / ○ available)."""
-    from tracker_core.discovery import no_installation_guidance
-
     from . import render
 
+    _set_debug(debug)
     if bool(provider) == all_providers:
-        raise fail("give exactly one of --provider P or --all", 2)
+        raise fail("give exactly one of --provider P or --all", EXIT_USAGE)
     with service_from(saas_url, token_file) as service:
         if all_providers:
             inventories = service.discover_all()
@@ -67,15 +78,19 @@ def discover(
     if as_json:
         render.print_json(render.discover_json(resources))
     elif resources:
-        render.out.print(render.discover_table(resources))
+        render.emit(render.discover_table(resources))
     for inv in inventories:
-        if not inv.connected and not as_json:
-            render.warn(f"{inv.provider}: {inv.error or no_installation_guidance(inv.provider)}")
-    if not resources and not as_json:
-        render.out.print(
-            "No bindable resources found. Connect the tracker in the SaaS dashboard, "
-            "then run discover again."
+        if not inv.connected:
+            render.warn(f"{inv.provider}: {inv.error}")
+    if not resources:
+        message = (
+            "No bindable resources found. Connect the tracker (or give its installation "
+            "access to projects) in the SaaS dashboard, then run discover again."
         )
+        if as_json:
+            render.warn(message)
+        else:
+            render.note(message)
 
 
 @app.command()
@@ -87,7 +102,8 @@ def bind(
         typer.Option("--bind-ref", help="Bind to this existing binding_ref (validated first)."),
     ] = None,
     select: Annotated[
-        int | None, typer.Option("--select", min=1, help="Pick candidate N without a prompt.")
+        int | None,
+        typer.Option("--select", help="Pick candidate N of the numbered list without a prompt."),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace an existing binding without asking.")
@@ -95,6 +111,7 @@ def bind(
     repo: RepoOpt = None,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Bind this repo to a tracker resource: exact match → auto-bind, else choose."""
     from rich.text import Text
@@ -105,13 +122,15 @@ def bind(
     from . import render
     from .prompt import read_answer
 
+    _set_debug(debug)
     if bind_ref is not None and select is not None:
-        raise fail("use either --bind-ref or --select, not both", 2)
+        raise fail("use either --bind-ref or --select, not both", EXIT_USAGE)
     path = find_repo(repo)
+    current: list[TrackerSection] = []
 
     def confirm_rebind(existing: TrackerSection) -> bool:
-        label = existing.display_label or existing.binding_ref or existing.project_slug
-        render.warn(f"{path.name} is already bound to {existing.provider}: {label}")
+        current.append(existing)
+        render.warn(f"{path.name} is already bound to {render.binding_label(existing).plain}")
         if yes:
             return True
         answer = read_answer(
@@ -119,10 +138,10 @@ def bind(
         )
         return answer.lower() in {"y", "yes"}
 
-    def choose(candidates: list[Candidate]) -> Candidate | None:
+    def choose(candidates: Sequence[Candidate]) -> Candidate | None:
         render.out.print(Text(f"{len(candidates)} candidate resources:", style="bold"))
         for line in render.candidate_lines(candidates):
-            render.out.print(line)
+            render.emit(line)
         render.out.file.flush()
         hint = f"pass --select N (1 to {len(candidates)})"
         answer = read_answer(f"Select a resource [1-{len(candidates)}]: ", hint=hint)
@@ -140,7 +159,8 @@ def bind(
             confirm_rebind=confirm_rebind,
         )
     if outcome.status == "declined":
-        render.out.print("Nothing changed.")
+        kept = f"; {path.name} stays bound to {render.binding_label(current[0]).plain}"
+        render.note("Nothing changed" + (kept if current else "") + ".")
         return
     render.bind_success(outcome)
 
@@ -156,10 +176,16 @@ def status(
     repo: RepoOpt = None,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Status of this repo's binding, or of the whole installation with --all."""
     from . import render
 
+    _set_debug(debug)
+    if all_bindings and repo is not None:
+        raise fail(
+            "--repo has no meaning with --all (it covers the whole installation)", EXIT_USAGE
+        )
     with service_from(saas_url, token_file) as service:
         if all_bindings:
             items = service.installation_status([provider] if provider else None)
@@ -168,14 +194,13 @@ def status(
             if as_json:
                 render.print_json(render.installation_json(items))
             else:
-                render.out.print(render.installation_view(items))
-                render.out.print(render.bindings_table(items))
+                render.emit(render.installation_view(items))
             return
         report = service.project_status(find_repo(repo), provider)
     if as_json:
         render.print_json(render.status_json(report))
     else:
-        render.out.print(render.status_panel(report))
+        render.emit(render.status_panel(report))
 
 
 @app.command()
@@ -193,20 +218,21 @@ def audit(
     ] = False,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
-    import sys
     from dataclasses import replace
 
     from tracker_core.audit import AuditReport
 
     from . import render
 
+    _set_debug(debug)
     for root in roots:
         if not root.is_dir():
-            raise fail(f"{root} is not a folder", 2)
+            raise fail(f"{root} is not a folder", EXIT_USAGE)
     with service_from(saas_url, token_file) as service:
-        if sys.stderr.isatty() and not as_json:
+        if render.err.is_terminal and not as_json:
             with render.err.status("Auditing repos…"):
                 report = service.audit(roots)
         else:
@@ -228,23 +254,24 @@ def audit(
             for r in report.rows
         ]
         report = AuditReport(rows, report.unclaimed, report.provider_errors, report.validate_calls)
+    for provider_name, problem in sorted(report.provider_errors.items()):
+        render.warn(f"{provider_name}: {problem}")
     if as_json:
         render.print_json(render.audit_json(report, upgrades))
     else:
-        render.out.print(render.audit_table(report))
+        render.emit(render.audit_table(report))
         if report.unclaimed:
-            render.out.print(render.unclaimed_table(report))
+            render.note("")
+            render.emit(render.unclaimed_table(report))
         for u in upgrades:
-            note = (
+            render.note(
                 f"upgraded {u.repo.name} to {u.binding_ref}"
                 if u.ok
                 else f"{u.repo.name}: not upgraded: {u.error}"
             )
-            render.out.print(render.t(note))
         counts = report.counts()
-        render.out.print(
-            render.t(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no repos found")
-        )
+        summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        render.note(summary or "no repos found under the given folders")
     if report.needs_action:
         raise typer.Exit(EXIT_ERROR)
 
@@ -290,5 +317,22 @@ def demo(
     raise typer.Exit(run_demo(port=port, folder=folder, dashboard=not no_browser))
 
 
-def run() -> None:
-    app()
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: usage errors become one ``error:`` line and exit 2, like every
+    other failure, instead of click's boxed message."""
+    import sys
+
+    try:
+        code = app(args=argv, prog_name="sk-tracker", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors, vendored by typer
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(exc.format_message().rstrip() + "\n")
+        else:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            fail(exc.format_message() + hint, exc.exit_code)
+        code = exc.exit_code
+    except typer.Abort:
+        fail("aborted")
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

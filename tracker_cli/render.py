@@ -1,16 +1,27 @@
 """Rich rendering of host data. Host text is untrusted: it is cleaned of control
 characters and escape sequences and always wrapped in ``Text`` (never parsed as
-markup)."""
+markup).
+
+Layout rules: on a terminal, tables get a header rule and, when the terminal is too
+narrow for a table, each row becomes a small record (a heading line and indented
+``field value`` lines) instead of cells folded letter by letter. Piped output is
+plain aligned columns, one row per line (nothing wrapped, no trailing spaces), so
+``grep`` and ``awk`` work on it; ``$COLUMNS`` sets its width when given.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -20,14 +31,26 @@ from tracker_core.safe_text import clean_text
 if TYPE_CHECKING:
     from tracker_core.audit import AuditReport, UpgradeResult
     from tracker_core.binding import BindOutcome
+    from tracker_core.config_model import TrackerSection
     from tracker_core.discovery import ProviderInventory
     from tracker_core.status import ProviderInstallation, StatusReport
     from tracker_core.wire import Candidate, Resource
 
+PIPE_WIDTH = 1000  # piped rows are never wrapped
 
-def _console(stream: Any) -> Console:
-    wide = None if stream.isatty() else 200  # pipes get full lines, not wrapped cells
-    return Console(file=stream, width=wide, emoji=False, highlight=False, soft_wrap=False)
+
+def _pipe_width() -> int:
+    raw = os.environ.get("COLUMNS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) >= 20 else PIPE_WIDTH
+
+
+def _console(stream: TextIO) -> Console:
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    width = None if tty else _pipe_width()
+    return Console(file=stream, width=width, emoji=False, highlight=False, soft_wrap=False)
 
 
 out = _console(sys.stdout)
@@ -41,8 +64,21 @@ def refresh_consoles() -> None:
     err = _console(sys.stderr)
 
 
-def t(value: object) -> Text:
-    return Text(clean_text(value) if value is not None else "")
+def emit(renderable: RenderableType | str, console: Console | None = None) -> None:
+    """Print ``renderable``; off a terminal, without the padding rich adds at line ends."""
+    console = console or out
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    console.file.write("\n".join(lines) + "\n")
+    console.file.flush()
+
+
+def t(value: object, style: str = "") -> Text:
+    return Text(clean_text(value) if value is not None else "", style=style)
 
 
 def when(value: datetime | None) -> str:
@@ -50,11 +86,91 @@ def when(value: datetime | None) -> str:
 
 
 def print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    """JSON on stdout only. ASCII-escaped, so host text cannot reach a terminal raw."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=True) + "\n")
+    sys.stdout.flush()
 
 
 def warn(message: str) -> None:
-    err.print(Text("warning: ", style="yellow") + t(message))
+    emit(Text("warning: ", style="yellow") + t(message), err)
+
+
+def note(message: str) -> None:
+    emit(t(message))
+
+
+# --- tables that fit the terminal ----------------------------------------------------
+
+
+class Listing:
+    """A titled table that falls back to one record per row when it does not fit."""
+
+    def __init__(
+        self,
+        title: str,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Text]],
+        *,
+        lead: Sequence[int] = (0,),
+        right: Sequence[int] = (),
+        row_styles: Sequence[str | None] | None = None,
+        plain: bool = False,
+        wrap: Sequence[int] = (),
+    ) -> None:
+        self.title = title
+        self.headers = list(headers)
+        self.rows = [list(r) for r in rows]
+        self.lead = list(lead)
+        self.right = set(right)
+        self.row_styles = list(row_styles) if row_styles is not None else None
+        self.plain = plain  # no header rule even on a terminal (the quickstart look)
+        self.wrap = set(wrap)  # prose columns: wrapping them is fine, folding ids is not
+
+    WRAP_MIN = 28
+
+    def table(self, terminal: bool, *, for_fit: bool = False) -> Table:
+        table = Table(
+            title=self.title or None,
+            title_justify="left",
+            title_style="bold",
+            header_style="bold",
+            box=box.SIMPLE_HEAD if terminal and not self.plain else None,
+            show_edge=False,
+            pad_edge=False,
+        )
+        for i, name in enumerate(self.headers):
+            table.add_column(
+                name,
+                justify="right" if i in self.right else "left",
+                max_width=self.WRAP_MIN if for_fit and i in self.wrap else None,
+            )
+        for i, row in enumerate(self.rows):
+            style = self.row_styles[i] if self.row_styles else None
+            table.add_row(*row, style=style)
+        return table
+
+    def records(self) -> Iterator[RenderableType]:
+        if self.title:
+            yield Text(self.title, style="bold")
+        for row in self.rows:
+            heading = Text("  ").join(row[i] for i in self.lead if row[i].plain)
+            yield heading
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for i, cell in enumerate(row):
+                if i not in self.lead and cell.plain:
+                    grid.add_row(self.headers[i], cell)
+            yield Padding(grid, (0, 0, 0, 4))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # Fits when every column but the prose ones gets its full width.
+        probe = self.table(console.is_terminal, for_fit=True)
+        natural = Measurement.get(console, options.update(width=PIPE_WIDTH), probe).maximum
+        if natural <= options.max_width or not self.rows:
+            yield self.table(console.is_terminal)
+        else:
+            yield from self.records()
 
 
 # --- discover -----------------------------------------------------------------------
@@ -81,29 +197,26 @@ def discover_json(resources: Sequence[Resource]) -> list[dict[str, Any]]:
     ]
 
 
-def discover_table(resources: Sequence[Resource]) -> Table:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col, just in (
-        ("#", "right"),
-        ("Resource", "left"),
-        ("Provider", "left"),
-        ("Workspace", "left"),
-        ("Status", "left"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for i, r in enumerate(resources, start=1):
-        status = (
-            Text("● bound", style="bold green") if r.is_bound else Text("○ available", style="dim")
-        )
-        table.add_row(
-            str(i),
+def discover_table(resources: Sequence[Resource]) -> Listing:
+    rows = [
+        [
+            Text(str(i)),
             t(r.display_label),
             t(r.provider),
             t(r.provider_context.get("workspace_name", "")),
-            status,
-            style="bold" if r.is_bound else None,
-        )
-    return table
+            Text("● bound", style="bold green") if r.is_bound else Text("○ available", style="dim"),
+        ]
+        for i, r in enumerate(resources, start=1)
+    ]
+    return Listing(
+        "",
+        ("#", "Resource", "Provider", "Workspace", "Status"),
+        rows,
+        lead=(0, 1, 4),
+        right=(0,),
+        row_styles=["bold" if r.is_bound else None for r in resources],
+        plain=True,
+    )
 
 
 # --- bind ---------------------------------------------------------------------------
@@ -113,20 +226,48 @@ def candidate_lines(candidates: Sequence[Candidate]) -> list[Text]:
     return [
         Text(f"{c.sort_position + 1}. ")
         + t(c.display_label)
-        + Text(f" ({c.confidence}) — ")
+        + Text(f" ({clean_text(c.confidence)}) — ")
         + t(c.match_reason)
         for c in candidates
     ]
 
 
+def binding_label(section: TrackerSection) -> Text:
+    """``provider: label (ref)`` of a repo's current binding, for warnings."""
+    label = section.display_label or section.binding_ref or section.project_slug
+    text = t(section.provider) + Text(": ") + t(label)
+    if section.binding_ref and section.display_label:
+        text += Text(" (") + t(section.binding_ref) + Text(")")
+    return text
+
+
 def bind_success(outcome: BindOutcome) -> None:
-    out.print(
-        Text("Bound ", style="bold green") + t(outcome.repo.name) + Text(f" to {outcome.provider}")
+    unchanged = outcome.previous_ref is not None and outcome.previous_ref == outcome.binding_ref
+    heading = "Already bound " if unchanged else "Bound "
+    emit(
+        Text(heading, style="bold green")
+        + t(outcome.repo.name)
+        + Text(" to ")
+        + t(outcome.provider)
     )
-    out.print(Text("  binding_ref:   ") + t(outcome.binding_ref))
-    out.print(Text("  display_label: ") + t(outcome.display_label))
-    if outcome.previous_ref and outcome.previous_ref != outcome.binding_ref:
-        out.print(Text("  replaced:      ") + t(outcome.previous_ref))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column()
+    grid.add_row("provider", t(outcome.provider))
+    grid.add_row("binding_ref", t(outcome.binding_ref))
+    grid.add_row("display_label", t(outcome.display_label))
+    workspace = outcome.provider_context.get("workspace_name")
+    if workspace:
+        grid.add_row("workspace", t(workspace))
+    if outcome.previous_ref and not unchanged:
+        grid.add_row("replaced", t(outcome.previous_ref))
+    emit(Padding(grid, (0, 0, 0, 2)))
+    if unchanged:
+        note(
+            "The host keeps this project on the same resource (its label is refreshed in "
+            "the config). To move it to another resource, pick that resource on the "
+            "dashboard's Bind page (sk-tracker dashboard)."
+        )
 
 
 # --- status -------------------------------------------------------------------------
@@ -142,11 +283,26 @@ def status_json(report: StatusReport) -> dict[str, Any]:
     return data
 
 
-def status_panel(report: StatusReport) -> Panel:
+class _Boxed:
+    """A panel on a terminal; a title line and the body when piped."""
+
+    def __init__(self, title: str, body: RenderableType) -> None:
+        self.title = title
+        self.body = body
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if console.is_terminal:
+            yield Panel(self.body, title=self.title, title_align="left", expand=False)
+        else:
+            yield Text(self.title, style="bold")
+            yield Padding(self.body, (0, 0, 0, 2))
+
+
+def status_panel(report: StatusReport) -> RenderableType:
     s = report.status
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
     grid.add_row("Repo", t(report.repo))
     grid.add_row("Provider", t(s.provider))
     grid.add_row("Resource", t(s.display_label or "(unknown)"))
@@ -166,7 +322,7 @@ def status_panel(report: StatusReport) -> Panel:
                 "apply with sk-tracker audit --apply-upgrades"
             ),
         )
-    return Panel(grid, title="Project binding", expand=False)
+    return _Boxed("Project binding", grid)
 
 
 def installation_json(items: Sequence[ProviderInstallation]) -> list[dict[str, Any]]:
@@ -183,48 +339,53 @@ def installation_json(items: Sequence[ProviderInstallation]) -> list[dict[str, A
     return result
 
 
-def installation_view(items: Sequence[ProviderInstallation]) -> Table:
-    summary = Table(title="Installation status", title_justify="left", header_style="bold")
-    for col in ("Provider", "Connected", "Resources", "Bindings", "Note"):
-        summary.add_column(col)
+def installation_view(items: Sequence[ProviderInstallation]) -> RenderableType:
+    rows = []
     for item in items:
         s = item.status
-        summary.add_row(
-            t(item.provider),
-            Text("yes", style="green") if item.connected else Text("no", style="red"),
-            str(s.resource_count) if s else "",
-            str(len(s.bindings)) if s else "",
-            t(item.error or ""),
-        )
-    return summary
-
-
-def bindings_table(items: Sequence[ProviderInstallation]) -> Table:
-    table = Table(title="Bindings", title_justify="left", header_style="bold")
-    for col in (
-        "Project",
-        "Provider",
-        "Resource",
-        "Workspace",
-        "Status",
-        "Bound at",
-        "Binding ref",
-    ):
-        table.add_column(col)
-    for item in items:
-        if item.status is None:
-            continue
-        for b in item.status.bindings:
-            table.add_row(
-                t(b.project_slug or b.project_uuid or "?"),
+        rows.append(
+            [
                 t(item.provider),
+                Text("yes", style="green") if item.connected else Text("no", style="red"),
+                Text(str(s.resource_count) if s else ""),
+                Text(str(len(s.bindings)) if s else ""),
+                t(item.error or ""),
+            ]
+        )
+    summary = Listing(
+        "Installation status",
+        ("Provider", "Connected", "Resources", "Bindings", "Note"),
+        rows,
+        lead=(0, 1),
+        right=(2, 3),
+        wrap=(4,),
+    )
+    bindings = [
+        (item.provider, b)
+        for item in items
+        if item.status is not None
+        for b in item.status.bindings
+    ]
+    table = Listing(
+        "Bindings",
+        ("Project", "Provider", "Resource", "Workspace", "Status", "Bound at", "Binding ref"),
+        [
+            [
+                t(b.project_slug or b.project_uuid or "?"),
+                t(provider),
                 t(b.display_label),
                 t(b.provider_context.get("workspace_name", "")),
-                Text(b.status, style="green" if b.status == "active" else "yellow"),
-                when(b.bound_at),
+                t(b.status, "green" if b.status == "active" else "yellow"),
+                Text(when(b.bound_at)),
                 t(b.binding_ref),
-            )
-    return table
+            ]
+            for provider, b in bindings
+        ],
+        lead=(0, 1, 4),
+    )
+    parts: list[RenderableType] = [summary, Text("")]
+    parts.append(table if bindings else Text("No bindings on the host yet."))
+    return Group(*parts)
 
 
 # --- audit --------------------------------------------------------------------------
@@ -253,6 +414,7 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
                 "reason": r.reason,
                 "guidance": r.guidance,
                 "pending_binding_ref": r.pending_ref,
+                "needs_action": r.needs_action,
             }
             for r in report.rows
         ],
@@ -271,42 +433,46 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
             {"repo": str(u.repo), "binding_ref": u.binding_ref, "ok": u.ok, "error": u.error}
             for u in upgrades
         ],
+        "counts": report.counts(),
         "needs_action": report.needs_action,
     }
 
 
-def audit_table(report: AuditReport) -> Table:
-    table = Table(title="Repositories", title_justify="left", header_style="bold")
-    for col in ("Repo", "Provider", "Binding ref", "Project slug", "Resource", "State", "Guidance"):
-        table.add_column(col, overflow="fold")
-    for r in report.rows:
-        table.add_row(
+def audit_table(report: AuditReport) -> Listing:
+    rows = [
+        [
             t(r.repo.name),
             t(r.provider or ""),
             t(r.binding_ref or ""),
             t(r.project_slug or ""),
             t(r.display_label or ""),
-            Text(clean_text(r.state), style=STATE_STYLE.get(r.kind, "")),
+            t(r.state, STATE_STYLE.get(r.kind, "")),
             t(f"{r.reason}; {r.guidance}" if r.guidance else r.reason),
-        )
-    return table
-
-
-def unclaimed_table(report: AuditReport) -> Table:
-    table = Table(
-        title="Not found locally (host mappings no audited repo claims)",
-        title_justify="left",
-        header_style="bold",
+        ]
+        for r in report.rows
+    ]
+    return Listing(
+        "Repositories",
+        ("Repo", "Provider", "Binding ref", "Project slug", "Resource", "State", "Guidance"),
+        rows,
+        lead=(0, 5),
+        wrap=(6,),
     )
-    for col in ("Provider", "Resource", "Project slug", "Status", "Binding ref"):
-        table.add_column(col)
-    for u in report.unclaimed:
-        m = u.mapping
-        table.add_row(
-            t(u.provider),
-            t(m.display_label),
-            t(m.project_slug or ""),
-            t(m.status),
-            t(m.binding_ref),
-        )
-    return table
+
+
+def unclaimed_table(report: AuditReport) -> Listing:
+    return Listing(
+        "Not found locally (host mappings no audited repo claims)",
+        ("Provider", "Resource", "Project slug", "Status", "Binding ref"),
+        [
+            [
+                t(u.provider),
+                t(u.mapping.display_label),
+                t(u.mapping.project_slug or ""),
+                t(u.mapping.status),
+                t(u.mapping.binding_ref),
+            ]
+            for u in report.unclaimed
+        ],
+        lead=(0, 1),
+    )
