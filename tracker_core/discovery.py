@@ -8,7 +8,8 @@ than failing the whole view.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from .client import HostClient
 from .concurrency import bounded_map
@@ -26,6 +27,9 @@ class ProviderInventory:
     resources: tuple[Resource, ...] = ()
     installation_id: str | None = None
     error: str | None = None  # guidance when not connected, or the failure
+    # Set when the provider could not be read at all (host down, protocol error...),
+    # as opposed to simply having no installation: the view is then incomplete.
+    failure: TrackerError | None = field(default=None, compare=False, repr=False)
 
     @property
     def bound_count(self) -> int:
@@ -66,6 +70,20 @@ def discover_all(
                 ProviderInventory(name, connected=False, error=no_installation_guidance(name))
             )
         else:
-            err: TrackerError | None = outcome.error
-            result.append(ProviderInventory(name, connected=False, error=str(err)))
+            result.append(
+                ProviderInventory(
+                    name, connected=False, error=str(outcome.error), failure=outcome.error
+                )
+            )
     return result
+
+
+class _Readable(Protocol):
+    @property
+    def failure(self) -> TrackerError | None: ...
+
+
+def first_failure(items: Sequence[_Readable]) -> TrackerError | None:
+    """The first provider that could not be read (host down, protocol error...), for
+    inventories and installation statuses alike."""
+    return next((i.failure for i in items if i.failure is not None), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +45,8 @@ class ProviderInstallation:
     connected: bool
     status: InstallationStatus | None = None
     error: str | None = None
+    # The provider could not be read at all (unlike a missing installation).
+    failure: TrackerError | None = field(default=None, compare=False, repr=False)
 
 
 def upgrade_changes(
@@ -133,5 +135,7 @@ def installation_status(
                 )
             )
         else:
-            result.append(ProviderInstallation(name, False, error=str(outcome.error)))
+            result.append(
+                ProviderInstallation(name, False, error=str(outcome.error), failure=outcome.error)
+            )
     return result
