@@ -1,0 +1,131 @@
+"""notebooks/binding_audit.ipynb runs top to bottom on a real Jupyter kernel against
+the reference host and the demo repos, and is stored without outputs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.support.host import HostHandle
+from tracker_core.config_io import load_config
+from tracker_host.demo_repos import DemoRepo
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "binding_audit.ipynb"
+
+
+def read_notebook() -> Any:
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_is_stored_without_outputs() -> None:
+    nb = read_notebook()
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None, cell.id
+    tags = {t for c in code for t in c.metadata.get("tags", [])}
+    assert {"connect", "overview", "resources", "audit", "stale", "rebind"} <= tags
+
+
+@pytest.fixture
+def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``python3`` kernel spec that runs this interpreter (the venv's), found before
+    any the user installed; Jupyter and IPython state kept under tmp_path."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("MPLBACKEND", "agg")
+
+
+def outputs_text(cell: Any) -> str:
+    """Everything a cell showed: streams, results, displays (html and plain)."""
+    parts: list[str] = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            for value in out.data.values():
+                parts.append(value if isinstance(value, str) else json.dumps(value))
+        elif out.output_type == "error":
+            parts.append("\n".join(out.traceback))
+    return "\n".join(parts)
+
+
+def cell_by_tag(nb: Any, tag: str) -> Any:
+    return next(c for c in nb.cells if tag in c.metadata.get("tags", []))
+
+
+def test_notebook_runs_end_to_end_against_the_demo(
+    host: HostHandle,
+    nb_env: dict[str, str],
+    kernel_env: None,
+    demo: list[DemoRepo],
+    snapshot: Callable[[], dict[str, bytes]],
+    tmp_path: Path,
+) -> None:
+    before = snapshot()
+    refs_before = {r.name: r.binding_ref for r in demo}
+    nb = read_notebook()
+    client = NotebookClient(
+        nb,
+        timeout=60,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # raises CellExecutionError if any cell raised
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+
+    # The audit shows every demo repo, the stale ones with their reason.
+    audit = outputs_text(cell_by_tag(nb, "audit"))
+    for name in ("search-indexer", "crm-sync"):
+        assert name in audit
+    assert "stale:mapping_deleted" in audit and "stale:mapping_disabled" in audit
+    stale = outputs_text(cell_by_tag(nb, "stale"))
+    assert "search-indexer" in stale and "crm-sync" in stale and "my-project" not in stale
+
+    # The overview chart was drawn: a Vega-Lite spec holding the host's workspaces.
+    overview = outputs_text(cell_by_tag(nb, "overview"))
+    assert "vega" in overview and "Resources per workspace" in overview
+    assert "Acme Jira Cloud" in overview and "repos_stale" in overview
+
+    # The re-bind cell re-bound exactly one stale repo and only its tracker keys changed.
+    after = snapshot()
+    changed = [name for name in before if before[name] != after[name]]
+    assert len(changed) == 1 and changed[0] in {"search-indexer", "crm-sync"}
+    name = changed[0]
+    rebind = outputs_text(cell_by_tag(nb, "rebind"))
+    tracker = load_config(tmp_path / "repos" / name).tracker
+    assert tracker is not None and tracker.binding_ref
+    assert tracker.binding_ref != refs_before[name]
+    assert f"re-bound {name}: {refs_before[name]} -> {tracker.binding_ref}" in rebind
+    head_before, _, tracker_before = before[name].partition(b"\ntracker:\n")
+    head_after, _, tracker_after = after[name].partition(b"\ntracker:\n")
+    assert head_after == head_before  # project, vcs, agents: every byte kept
+    assert tracker_after.count(b"binding_ref:") == 1
+    for line in tracker_before.splitlines():
+        if line.strip().startswith((b"provider:", b"project_slug:")):
+            assert line in tracker_after.splitlines()
+    # ...and the audit after the fix shows it bound.
+    assert "search-indexer" in outputs_text(cell_by_tag(nb, "after"))
+
+    # No output carries the token.
+    shown = "\n".join(outputs_text(c) for c in code)
+    assert host.admin_token not in shown and nb_env["SK_TRACKER_TOKEN"] not in shown
