@@ -427,9 +427,9 @@ def connect(
             "(a notebook saves its cells)"
         )
     for key in ("repo_roots", "allowed_roots"):
-        value = overrides.get(key)
-        if isinstance(value, str | Path):
-            overrides[key] = [value]
+        # One folder for a list of them; a string is split like the variable.
+        if isinstance(overrides.get(key), Path):
+            overrides[key] = [overrides[key]]
     settings = load_settings(**overrides)
     service, identity = open_service(settings, role=role, transport=transport)
     if identity.source == "settings":
