@@ -48,10 +48,12 @@ def settings_from(saas_url: str | None, token_file: Path | None) -> Settings:
     return load_settings(**overrides)
 
 
-def service_from(saas_url: str | None, token_file: Path | None) -> TrackerService:
+def service_from(
+    saas_url: str | None, token_file: Path | None, settings: Settings | None = None
+) -> TrackerService:
     from tracker_core.service import TrackerService
 
-    return TrackerService.from_settings(settings_from(saas_url, token_file))
+    return TrackerService.from_settings(settings or settings_from(saas_url, token_file))
 
 
 def find_repo(start: Path | None) -> Path:

@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from .context import JsonOpt, RepoOpt, SaasUrl, TokenFile, find_repo, service_from
+from .context import (
+    JsonOpt,
+    RepoOpt,
+    SaasUrl,
+    TokenFile,
+    find_repo,
+    service_from,
+    settings_from,
+)
 from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors
 
 app = typer.Typer(
@@ -207,8 +215,12 @@ def status(
 @handle_errors
 def audit(
     roots: Annotated[
-        list[Path], typer.Argument(help="Folders to search for repos.", show_default=False)
-    ],
+        list[Path] | None,
+        typer.Argument(
+            help="Folders to search for repos (default: $SK_TRACKER_REPO_ROOTS).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     apply_upgrades: Annotated[
         bool,
@@ -228,10 +240,17 @@ def audit(
     from . import render
 
     _set_debug(debug)
+    settings = settings_from(saas_url, token_file)
+    roots = roots or settings.repo_roots
+    if not roots:
+        raise fail(
+            "give the folders to audit: sk-tracker audit ROOT… (or set SK_TRACKER_REPO_ROOTS)",
+            EXIT_USAGE,
+        )
     for root in roots:
         if not root.is_dir():
             raise fail(f"{root} is not a folder", EXIT_USAGE)
-    with service_from(saas_url, token_file) as service:
+    with service_from(saas_url, token_file, settings) as service:
         if render.err.is_terminal and not as_json:
             with render.err.status("Auditing repos…"):
                 report = service.audit(roots)

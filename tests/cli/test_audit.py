@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -208,3 +209,15 @@ def test_audit_of_an_empty_folder(cli: Cli, repos: Path) -> None:
     result = cli.run("audit", repos)
     assert result.code == 0, result
     assert "no repos found" in result.out
+
+
+def test_audit_without_roots_uses_the_repo_roots_setting(cli: Cli, repos: Path) -> None:
+    mapped_repo(repos / "a", seed.MY_PROJECT)
+    mapped_repo(repos / "b", seed.DELETED_SEARCH)
+    roots = os.pathsep.join([str(repos / "a"), str(repos / "b")])
+    result = cli.run("audit", "--json", env={"SK_TRACKER_REPO_ROOTS": roots})
+    assert result.code == 1, result
+    assert {Path(r["repo"]).name: r["state"] for r in result.json()["repos"]} == {
+        "my-project": "bound",
+        "search-indexer": "stale:mapping_deleted",
+    }

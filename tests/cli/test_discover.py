@@ -228,7 +228,7 @@ def test_host_text_is_printed_as_inert_text(cli: Cli, host: HostHandle, repos: P
         (["bind", "-p", "linear", "--select", "two"], "--select"),
         (["bind", "-p", "nosuch", "--select", "1"], "unknown provider 'nosuch'"),
         (["status", "--all", "--repo", "."], "--repo"),
-        (["audit"], "Missing argument"),
+        (["audit"], "sk-tracker audit ROOT… (or set SK_TRACKER_REPO_ROOTS)"),
         (["audit", "does-not-exist"], "is not a folder"),
         (["frobnicate"], "No such command"),
     ],

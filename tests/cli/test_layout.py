@@ -110,3 +110,24 @@ def test_a_wide_terminal_gets_tables(cli: Cli, demo_root: Path) -> None:
     for name in REPOS:
         row = next(line for line in lines if line.startswith(name + " "))
         assert "  " in row
+
+
+def test_a_reader_that_left_stops_the_output_quietly(cli: Cli, demo_root: Path) -> None:
+    """``sk-tracker audit ROOT | head -1``: no error message when the pipe closes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is already gone
+    try:
+        proc = subprocess.run(
+            [*PYTHON_MODULE, "audit", str(demo_root)],
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env(),
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""
