@@ -111,7 +111,10 @@ def bind(
     ] = None,
     select: Annotated[
         int | None,
-        typer.Option("--select", help="Pick candidate N of the numbered list without a prompt."),
+        typer.Option(
+            "--select",
+            help="Pick candidate N of the list bind prints (1 = best match) without a prompt.",
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace an existing binding without asking.")
