@@ -99,7 +99,7 @@ def test_writer_killed_at_random_points_leaves_old_or_new_bytes(tmp_path):
     rng = random.Random(8)
     previous, kills = 0, 0
     leftovers: set[str] = set()  # temp files of writers killed before their rename
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a safety net for a loaded machine, not a timing claim
     spawner = start("crash", str(repo))
     assert spawner.stdin is not None and spawner.stdout is not None
     try:
