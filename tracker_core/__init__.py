@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         resources_frame,
         unclaimed_frame,
     )
+    from .notebook import Workspace, connect, style
 
 _LAZY_FRAMES = {
     "audit_frame",
@@ -68,11 +69,19 @@ _LAZY_FRAMES = {
 }
 
 
+_LAZY_NOTEBOOK = {"Workspace", "connect", "style"}
+
+
 def __getattr__(name: str) -> Any:
+    # Loaded on first use: both import pandas.
     if name in _LAZY_FRAMES:
         from . import frames
 
         return getattr(frames, name)
+    if name in _LAZY_NOTEBOOK:
+        from . import notebook
+
+        return getattr(notebook, name)
     raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
 
 
@@ -120,9 +129,11 @@ __all__ = [
     "TrackerService",
     "UpgradeResult",
     "UsageError",
+    "Workspace",
     "audit_frame",
     "bindings_frame",
     "config_diff",
+    "connect",
     "find_repos",
     "health_frame",
     "load_config",
@@ -131,6 +142,7 @@ __all__ = [
     "providers_frame",
     "resources_frame",
     "scan_roots",
+    "style",
     "unclaimed_frame",
     "write_tracker",
 ]
