@@ -50,6 +50,16 @@ def streamlit_command(port: int, address: str) -> list[str]:
     ]
 
 
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (``kill``, ``docker stop``) like Ctrl-C, so the same clean-up
+    runs and no child (the dashboard) is left behind."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _run_child(cmd: list[str], env: dict[str, str]) -> int:
     """Run ``cmd`` until it exits or the user presses Ctrl-C (then stop it)."""
     proc = subprocess.Popen(cmd, env=env)
@@ -68,6 +78,7 @@ def _run_child(cmd: list[str], env: dict[str, str]) -> int:
 def run_dashboard(*, port: int, address: str, env: dict[str, str] | None = None) -> int:
     if not APP.is_file():
         raise UsageError(f"dashboard app not found at {APP}")
+    stop_on_sigterm()
     return _run_child(streamlit_command(port, address), env or dict(os.environ))
 
 
@@ -94,6 +105,7 @@ def run_demo(*, port: int, folder: Path | None, dashboard: bool) -> int:
     from tracker_host.settings import HostSettings
 
     base = prepare_demo_folder(folder or Path.cwd() / ".demo")
+    stop_on_sigterm()
     repos_root = base / "repos"
     repos = write_demo_repos(repos_root)
     admin = secrets.token_urlsafe(24)

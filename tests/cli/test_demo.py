@@ -9,10 +9,15 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import PYTHON_MODULE, Cli
 
 
-def test_demo_prints_exports_that_work_and_stops_on_ctrl_c(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_demo_prints_exports_that_work_and_stops_on_a_signal(
+    home: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
     folder = tmp_path / "demo"
     base = Cli(url="unused", team="unused", token=None, home=home)
     env = base.env(SPEC_KITTY_SAAS_URL=None, SK_TRACKER_TEAM=None)
@@ -51,7 +56,7 @@ def test_demo_prints_exports_that_work_and_stops_on_ctrl_c(home: Path, tmp_path:
                 ("broken-config", "misconfigured:"),
             ):
                 assert re.search(rf"^{name} .* {state}", result.out, re.M), result.out
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(stop)
             code = proc.wait(timeout=15)
         finally:
             proc.kill()
