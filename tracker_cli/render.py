@@ -137,6 +137,7 @@ class Listing:
             box=box.SIMPLE_HEAD if terminal and not self.plain else None,
             show_edge=False,
             pad_edge=False,
+            collapse_padding=terminal and not self.plain,
         )
         for i, name in enumerate(self.headers):
             table.add_column(
