@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from .context import (
     settings_from,
 )
 from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors
+
+if TYPE_CHECKING:
+    from tracker_core.discovery import ProviderReadout
 
 app = typer.Typer(
     name="sk-tracker",
@@ -58,6 +61,17 @@ def _root(debug: DebugOpt = False) -> None:
     _set_debug(debug)
 
 
+def _fail_if_incomplete(items: Sequence[ProviderReadout]) -> None:
+    """A view across providers with a provider that could not be read (host down,
+    protocol error) is incomplete: after showing what was read, fail with one line."""
+    from tracker_core.discovery import first_failure
+
+    failure = first_failure(items)
+    if failure is not None:
+        failed = sum(1 for i in items if i.failure is not None)
+        raise fail(f"{failed} of {len(items)} providers could not be read: {failure}")
+
+
 @app.command()
 @handle_errors
 def discover(
@@ -88,8 +102,9 @@ def discover(
     elif resources:
         render.emit(render.discover_table(resources))
     for inv in inventories:
-        if not inv.connected:
+        if not inv.connected and inv.failure is None:
             render.warn(f"{inv.provider}: {inv.error}")
+    _fail_if_incomplete(inventories)
     if not resources:
         message = (
             "No bindable resources found. Connect the tracker (or give its installation "
@@ -206,6 +221,7 @@ def status(
                 render.print_json(render.installation_json(items))
             else:
                 render.emit(render.installation_view(items))
+            _fail_if_incomplete(items)
             return
         report = service.project_status(find_repo(repo), provider)
     if as_json:
@@ -276,8 +292,6 @@ def audit(
             for r in report.rows
         ]
         report = AuditReport(rows, report.unclaimed, report.provider_errors, report.validate_calls)
-    for provider_name, problem in sorted(report.provider_errors.items()):
-        render.warn(f"{provider_name}: {problem}")
     if as_json:
         render.print_json(render.audit_json(report, upgrades))
     else:
@@ -294,6 +308,12 @@ def audit(
         counts = report.counts()
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         render.note(summary or "no repos found under the given folders")
+    if report.provider_errors:
+        names = ", ".join(sorted(report.provider_errors))
+        first = report.provider_errors[min(report.provider_errors)]
+        raise fail(
+            f"the host could not be read for {names}, so those repos are unverified: {first}"
+        )
     if report.needs_action:
         raise typer.Exit(EXIT_ERROR)
 

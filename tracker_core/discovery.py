@@ -78,12 +78,14 @@ def discover_all(
     return result
 
 
-class _Readable(Protocol):
+class ProviderReadout(Protocol):
+    """Anything that reports per provider whether it could be read."""
+
     @property
     def failure(self) -> TrackerError | None: ...
 
 
-def first_failure(items: Sequence[_Readable]) -> TrackerError | None:
+def first_failure(items: Sequence[ProviderReadout]) -> TrackerError | None:
     """The first provider that could not be read (host down, protocol error...), for
     inventories and installation statuses alike."""
     return next((i.failure for i in items if i.failure is not None), None)
