@@ -9,6 +9,8 @@ step succeeded, and a failed host call never changes a file.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ ConfirmFn = Callable[[TrackerSection], bool]
 Method = Literal["exact", "selected", "bind_ref", "resource"]
 
 PENDING_REF = "(assigned by the host on confirm)"
+PERSIST_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -122,16 +125,23 @@ def persist(
     *,
     policy: AccessPolicy = ADMIN_ANYWHERE,
 ) -> TrackerProjectConfig:
-    """Write the binding. A concurrent edit (conflict) is re-read and re-applied once:
-    the host already holds this binding, so it is still the truth."""
+    """Write the binding. A concurrent edit (conflict) is re-read and the binding
+    re-applied on top of it, a few times: the host already holds this binding, so it
+    is still the truth, and the other writer's edit is kept."""
     policy.require_writable(ctx.repo)
     changes = binding_changes(ctx, binding_ref, label, context)
     project = ctx.identity if ctx.identity_created else None
-    try:
-        return write_tracker(ctx.config, changes, project=project)
-    except ConfigConflictError:
-        fresh = load_config(ctx.repo)
-        return write_tracker(fresh, changes, project=project if fresh.project is None else None)
+    config = ctx.config
+    for attempt in range(PERSIST_ATTEMPTS):
+        try:
+            return write_tracker(config, changes, project=project)
+        except ConfigConflictError:
+            if attempt == PERSIST_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter only
+            config = load_config(ctx.repo)
+            project = project if config.project is None else None
+    raise AssertionError("unreachable")
 
 
 def select_candidate(result: ResolveResult, select: int) -> Candidate:

@@ -43,7 +43,7 @@ def test_two_processes_writing_the_same_config_lose_nothing(tmp_path):
     head = "vcs:\n  type: git\ntracker:\n  provider: linear\n"
     repo = make_repo(tmp_path, head)
 
-    writers = [start("add", str(repo), worker, "50") for worker in ("a", "b")]
+    writers = [start("add", str(repo), worker, "100") for worker in ("a", "b")]
     results = []
     for proc in writers:
         out, err = proc.communicate(timeout=120)
@@ -52,9 +52,9 @@ def test_two_processes_writing_the_same_config_lose_nothing(tmp_path):
 
     tracker = load_config(repo).tracker
     assert tracker is not None
-    # Every write was applied (after retrying the ones refused as conflicts): 100 entries.
-    assert tracker.provider_context == {f"{w}-{i}": "written" for w in "ab" for i in range(50)}
-    assert sum(r["applied"] for r in results) == 100
+    # Every write was applied (after retrying the ones refused as conflicts): 200 entries.
+    assert tracker.provider_context == {f"{w}-{i}": "written" for w in "ab" for i in range(100)}
+    assert sum(r["applied"] for r in results) == 200
     assert config_bytes(repo).startswith((head + "  provider_context:\n").encode())
 
 
