@@ -1,0 +1,3 @@
+from tests.support.services import service
+
+__all__ = ["service"]
