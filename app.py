@@ -1,0 +1,28 @@
+"""sk-tracker dashboard: `streamlit run app.py` (or `sk-tracker dashboard`).
+
+The entry point only sets up navigation, the signed-in session and the shared
+sidebar; each page lives in pages/.
+"""
+
+import streamlit as st
+
+from tracker_dashboard import session as dash_session
+from tracker_dashboard import sidebar
+from tracker_dashboard.widgets import guard
+
+st.set_page_config(page_title="sk-tracker", page_icon=":material/link:", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/resources.py", title="Resources", icon=":material/inventory_2:"),
+        st.Page("pages/repositories.py", title="Repositories", icon=":material/folder_code:"),
+        st.Page("pages/bind.py", title="Bind", icon=":material/link:"),
+        st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
+    ]
+)
+
+session = dash_session.current()
+sidebar.render(session)
+with guard():
+    page.run()

@@ -1,0 +1,56 @@
+"""Activity: the append-only log of binds, re-binds and config writes, newest first."""
+
+import streamlit as st
+
+from tracker_core import views
+from tracker_core.activity import ActivityLog
+from tracker_dashboard import session
+from tracker_dashboard.widgets import download_csv
+
+st.title("Activity")
+current = session.current()
+log = ActivityLog(current.settings.activity_log)
+st.caption("Who bound, re-bound or upgraded which repository, and when (newest first).")
+st.text(f"Log file: {log.path}")
+
+entries = views.activity_frame(log.entries(newest_first=True))
+left, right = st.columns([2, 3])
+actions = left.multiselect(
+    "Action", sorted(entries["action"].dropna().unique()), key="act_actions", placeholder="All"
+)
+text = right.text_input("Search", key="act_text", placeholder="actor, repo, ref…")
+shown = entries
+if actions:
+    shown = shown.loc[shown["action"].isin(actions)]
+if text.strip():
+    needle = text.strip().casefold()
+    hay = shown[["actor", "repo", "old_ref", "new_ref", "detail"]].fillna("").agg(" ".join, axis=1)
+    shown = shown.loc[hay.str.casefold().str.contains(needle, regex=False)]
+
+if not len(entries):
+    st.info(
+        "Nothing recorded yet: binds, re-binds and upgrades made here or with the CLI appear here."
+    )
+st.dataframe(
+    shown,
+    hide_index=True,
+    key="activity_table",
+    column_config={
+        "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=150),
+        "actor": st.column_config.TextColumn("Who", width=160),
+        "action": st.column_config.TextColumn("Action", width=80),
+        "repo": st.column_config.TextColumn("Repository", width=260),
+        "provider": st.column_config.TextColumn("Provider", width=80),
+        "old_ref": st.column_config.TextColumn("Old ref", width=150),
+        "new_ref": st.column_config.TextColumn("New ref", width=150),
+        "result": st.column_config.TextColumn("Result", width=70),
+        "detail": st.column_config.TextColumn("Detail", width=220),
+    },
+)
+download_csv(
+    shown,
+    list(views.ACTIVITY_COLUMNS),
+    file_name="activity.csv",
+    key="activity_csv",
+    label="Download CSV",
+)

@@ -1,0 +1,135 @@
+"""Overview: installation-wide binding health per provider and workspace."""
+
+import altair as alt
+import streamlit as st
+
+from tracker_core import views
+from tracker_dashboard import loaders, session
+from tracker_dashboard.text import md_text
+
+st.title("Overview")
+current = session.current()
+inv = loaders.inventory(current)
+aud = loaders.audit(current)
+t = views.totals(inv.resources, aud.repos)
+
+st.caption("Resources on the host")
+cols = st.columns(3)
+cols[0].metric("Resources", t.resources, border=True)
+cols[1].metric("Bound", t.bound, border=True)
+cols[2].metric("Available", t.available, border=True)
+
+st.caption(f"Repositories under the roots ({t.repos})")
+cols = st.columns(5)
+cols[0].metric("Bound repos", t.repos_bound, border=True)
+cols[1].metric("Stale", t.stale, border=True)
+cols[2].metric(
+    "Legacy",
+    t.legacy,
+    delta=f"{t.pending_upgrades} upgrade(s) pending" if t.pending_upgrades else None,
+    delta_color="off",
+    border=True,
+)
+cols[3].metric("Unbound", t.unbound, border=True)
+cols[4].metric("Misconfigured", t.misconfigured + t.conflict + t.unverified, border=True)
+
+st.subheader("Connectivity")
+st.dataframe(
+    inv.health.drop(columns=["connected"]),
+    hide_index=True,
+    column_config={
+        "provider": st.column_config.TextColumn("Provider", width="small"),
+        "connection": st.column_config.TextColumn("Connection", width="small"),
+        "resources": st.column_config.NumberColumn("Resources", width="small"),
+        "bound": st.column_config.NumberColumn("Bound", width="small"),
+        "available": st.column_config.NumberColumn("Available", width="small"),
+        "guidance": st.column_config.TextColumn("Guidance", width="large"),
+    },
+)
+for _, row in inv.health.loc[~inv.health["connected"]].iterrows():
+    st.warning(
+        f"**{md_text(row['provider'])}**: {md_text(row['guidance'])}", icon=":material/link_off:"
+    )
+
+by_workspace = views.health_counts(inv.resources, aud.repos)
+long = views.health_long(by_workspace)
+
+st.subheader("Binding health by provider × workspace")
+if len(long):
+    order = list(dict.fromkeys(by_workspace["provider"] + " · " + by_workspace["workspace"]))
+    colours = alt.Scale(
+        domain=[
+            "bound",
+            "available",
+            "legacy",
+            "stale",
+            "unbound",
+            "misconfigured",
+            "conflict",
+            "unverified",
+        ],
+        range=[
+            "#16a34a",
+            "#93c5fd",
+            "#eab308",
+            "#dc2626",
+            "#9ca3af",
+            "#7c3aed",
+            "#f97316",
+            "#a3a3a3",
+        ],
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title=None, stack="zero"),
+            y=alt.Y("group:N", sort=order, title=None),
+            color=alt.Color("category:N", scale=colours, title="State"),
+            tooltip=["provider", "workspace", "category", "count"],
+        )
+        .properties(height=alt.Step(18))
+    )
+    left, right = st.columns(2)
+    with left:
+        st.caption("Resources on the host")
+        st.altair_chart(chart.transform_filter(alt.datum.source == "resources"), width="stretch")
+    with right:
+        st.caption("Local repositories by binding state")
+        st.altair_chart(chart.transform_filter(alt.datum.source == "repos"), width="stretch")
+else:
+    st.info("Nothing to chart yet: no resources on the host and no repos under the roots.")
+
+counts_config = {
+    "provider": st.column_config.TextColumn("Provider"),
+    "workspace": st.column_config.TextColumn("Workspace"),
+    "resources": st.column_config.NumberColumn("Resources"),
+    "bound": st.column_config.NumberColumn("Bound"),
+    "available": st.column_config.NumberColumn("Available"),
+    "repos": st.column_config.NumberColumn("Repos"),
+    "repos_bound": st.column_config.NumberColumn("Repos bound"),
+    "legacy": st.column_config.NumberColumn("Legacy"),
+    "pending_upgrades": st.column_config.NumberColumn("Upgrades pending"),
+    "stale": st.column_config.NumberColumn("Stale"),
+    "unbound": st.column_config.NumberColumn("Unbound"),
+    "misconfigured": st.column_config.NumberColumn("Misconfigured"),
+    "conflict": st.column_config.NumberColumn("Conflict"),
+    "unverified": st.column_config.NumberColumn("Unverified"),
+}
+st.subheader("Per provider")
+per_provider = views.health_counts(inv.resources, aud.repos, by_workspace=False)
+st.dataframe(
+    per_provider.drop(columns=["workspace"]),
+    hide_index=True,
+    column_config=counts_config,
+    key="per_provider",
+)
+st.subheader("Per workspace")
+st.dataframe(by_workspace, hide_index=True, column_config=counts_config, key="per_workspace")
+
+if aud.report.provider_errors:
+    for provider, message in aud.report.provider_errors.items():
+        st.warning(
+            f"Audit could not read **{md_text(provider)}** mappings: {md_text(message)}",
+            icon=":material/warning:",
+        )

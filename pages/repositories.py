@@ -1,0 +1,138 @@
+"""Repositories: every repo under the roots with its binding state; select to act."""
+
+import streamlit as st
+
+from tracker_core import views
+from tracker_dashboard import loaders, selection, session
+from tracker_dashboard.text import md_text
+from tracker_dashboard.widgets import download_csv
+
+st.title("Repositories")
+current = session.current()
+aud = loaders.audit(current)
+repos = aud.repos
+
+KINDS = list(views.REPO_KIND_LABELS)
+SHOWN = [
+    "state_label",
+    "name",
+    "provider",
+    "workspace",
+    "display_label",
+    "binding_ref",
+    "project_slug",
+    "reason",
+    "guidance",
+    "writable",
+    "repo",
+]
+
+counts = repos["kind"].value_counts()
+st.caption(
+    " · ".join(
+        f"{views.REPO_KIND_LABELS[k]}: {int(counts.get(k, 0))}" for k in KINDS if counts.get(k, 0)
+    )
+    or "No repositories under the roots."
+)
+
+left, right = st.columns([2, 3])
+kinds = left.multiselect(
+    "State",
+    KINDS,
+    format_func=views.REPO_KIND_LABELS.__getitem__,
+    key="repo_kinds",
+    placeholder="All",
+)
+text = right.text_input("Search", key="repo_text", placeholder="name, label, ref, reason…")
+shown = views.filter_repos(repos, kinds, text).reset_index(drop=True)
+visible = shown["repo"].tolist()
+
+
+def _table_selected() -> None:
+    """Row selection in the table → the shared selection (rows hidden by the
+    filter keep their selection)."""
+    rows = st.session_state["repos_table"]["selection"]["rows"]
+    picked = [visible[i] for i in rows if 0 <= i < len(visible)]
+    hidden = [p for p in selection.selected() if p not in set(visible)]
+    selection.set_selected(hidden + picked)
+
+
+# The table shows the shared selection (it may have changed on another page or in
+# the multiselect below): seed its selection state before it is drawn.
+chosen = set(selection.selected())
+wanted = [i for i, p in enumerate(visible) if p in chosen]
+table_state = st.session_state.get("repos_table")
+if table_state is None or sorted(table_state["selection"]["rows"]) != wanted:
+    st.session_state["repos_table"] = {"selection": {"rows": wanted, "columns": []}}
+st.dataframe(
+    shown[SHOWN],
+    hide_index=True,
+    on_select=_table_selected,
+    selection_mode="multi-row",
+    key="repos_table",
+    row_height=35,
+    column_config={
+        "state_label": st.column_config.TextColumn("State", width=190),
+        "name": st.column_config.TextColumn("Repository", width=150),
+        "provider": st.column_config.TextColumn("Provider", width=80),
+        "workspace": st.column_config.TextColumn("Workspace", width=130),
+        "display_label": st.column_config.TextColumn("Bound to", width=180),
+        "binding_ref": st.column_config.TextColumn("Binding ref", width=150),
+        "project_slug": st.column_config.TextColumn("Project slug", width=120),
+        "reason": st.column_config.TextColumn("Reason", width=260),
+        "guidance": st.column_config.TextColumn("Guidance", width=260),
+        "writable": st.column_config.CheckboxColumn("Writable", width=70),
+        "repo": st.column_config.TextColumn("Path", width=300),
+    },
+)
+
+names = dict(zip(repos["repo"], repos["name"], strict=True))
+picked = selection.multiselect(
+    "Selected repositories (also selectable in the table)",
+    repos["repo"].tolist(),
+    key="repo_pick",
+    names=names,
+)
+left, middle, right = st.columns([2, 2, 6])
+if left.button("Select all needing action", key="select_needing_action"):
+    selection.set_selected(repos.loc[repos["needs_action"], "repo"].tolist())
+    st.rerun()
+if middle.button("Clear selection", key="clear_selection", disabled=not picked):
+    selection.set_selected([])
+    st.rerun()
+if picked:
+    right.page_link(
+        "pages/bind.py", label=f"Bind or re-bind {len(picked)} selected →", icon=":material/link:"
+    )
+
+download_csv(shown, SHOWN, file_name="repositories.csv", key="repos_csv", label="Download CSV")
+
+st.subheader("Host mappings not found locally")
+st.caption("Bindings on the host that no repository under the roots claims.")
+if len(aud.unclaimed):
+    st.dataframe(
+        aud.unclaimed,
+        hide_index=True,
+        key="unclaimed_table",
+        column_config={
+            "provider": st.column_config.TextColumn("Provider"),
+            "display_label": st.column_config.TextColumn("Resource"),
+            "workspace": st.column_config.TextColumn("Workspace"),
+            "project_slug": st.column_config.TextColumn("Project slug"),
+            "binding_ref": st.column_config.TextColumn("Binding ref"),
+            "status": st.column_config.TextColumn("Status"),
+            "bound_at": st.column_config.DatetimeColumn("Bound at", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+    download_csv(
+        aud.unclaimed,
+        list(aud.unclaimed.columns),
+        file_name="unclaimed-mappings.csv",
+        key="unclaimed_csv",
+        label="Download CSV",
+    )
+else:
+    st.info("Every host mapping is claimed by a repository under the roots.")
+
+for provider, message in aud.report.provider_errors.items():
+    st.warning(f"Could not read **{md_text(provider)}** mappings: {md_text(message)}")

@@ -1,0 +1,153 @@
+"""Cached reads for the pages.
+
+Host reads are cached with ``st.cache_data``, which is shared by every session of
+the server: the key is the host URL and the team (plus, for the audit, the roots
+and the scan's fingerprint), never the token. That is right because what is cached
+is read data that every member of the team may see, admin or viewer alike; who is
+allowed to *act* is decided per session (``session.py``) and checked again by
+every mutating flow, never taken from a cache. A session whose token is rejected
+stops at sign-in and never reaches these caches.
+
+Within the TTL a rerun makes no HTTP request. ``clear_all`` (the Refresh button)
+and ``after_change`` (after a bind or an upgrade) drop them.
+
+The repo scan is cached per file: ``RepoScanCache`` re-reads a config only when its
+mtime, size or inode changed, and the audit is cached by that fingerprint, so a
+config written by a bind (here or by anyone else) is audited again at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from tracker_core import views
+from tracker_core.audit import AuditReport
+from tracker_core.errors import HostUnavailableError
+from tracker_core.providers import PROVIDERS
+from tracker_core.repo_cache import Fingerprint, RepoScanCache
+from tracker_core.scan import LocalRepo
+from tracker_core.service import TrackerService
+
+from .session import DashboardSession
+
+
+def _ttl() -> float:
+    try:
+        return max(1.0, float(os.environ.get("SK_TRACKER_CACHE_TTL", "120")))
+    except ValueError:
+        return 120.0
+
+
+TTL_SECONDS = _ttl()
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Discovery across every provider, as the pages need it."""
+
+    resources: pd.DataFrame  # views.resource_view (one frame: cheap to copy out of the cache)
+    health: pd.DataFrame  # views.provider_health
+    fetched_at: datetime
+
+    @property
+    def unreachable(self) -> list[str]:
+        frame = self.health
+        return list(
+            frame.loc[frame["connection"] == views.CONNECTION_LABELS["unreachable"], "provider"]
+        )
+
+
+@dataclass(frozen=True)
+class Audit:
+    report: AuditReport
+    repos: pd.DataFrame  # views.repo_view
+    unclaimed: pd.DataFrame  # views.unclaimed_view
+    fetched_at: datetime
+
+    def row(self, repo: str) -> int | None:
+        """Position of ``repo`` (its path as text) in ``report.rows``."""
+        for i, row in enumerate(self.report.rows):
+            if str(row.repo) == repo:
+                return i
+        return None
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Reading the host…")
+def _inventory(host: str, team: str, _service: TrackerService) -> Inventory:
+    inventories = _service.discover_all()
+    failures = [i.failure for i in inventories if i.failure is not None]
+    if failures and len(failures) == len(inventories):
+        # Nothing could be read: raise (not cached), so the next rerun tries again.
+        raise failures[0]
+    return Inventory(
+        resources=views.resource_view(inventories),
+        health=views.provider_health(inventories),
+        fetched_at=datetime.now(UTC),
+    )
+
+
+@st.cache_resource(max_entries=8)
+def _scan_cache(roots: tuple[str, ...]) -> RepoScanCache:
+    return RepoScanCache([Path(r) for r in roots])
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Auditing the repositories…")
+def _audit(
+    host: str,
+    team: str,
+    roots: tuple[str, ...],
+    allowed: tuple[str, ...],
+    fingerprint: Fingerprint,
+    _service: TrackerService,
+    _repos: tuple[LocalRepo, ...],
+) -> Audit:
+    report = _service.audit_repos(list(_repos))
+    if len(report.provider_errors) >= len(PROVIDERS):
+        # No provider could be read: raise (not cached), so the next rerun tries again.
+        raise HostUnavailableError(next(iter(report.provider_errors.values())))
+    return Audit(
+        report=report,
+        repos=views.repo_view(report, [Path(a) for a in allowed]),
+        unclaimed=views.unclaimed_view(report),
+        fetched_at=datetime.now(UTC),
+    )
+
+
+def inventory(session: DashboardSession) -> Inventory:
+    return _inventory(session.host, session.team, session.service)
+
+
+def audit(session: DashboardSession) -> Audit:
+    roots = tuple(str(r) for r in session.repo_roots)
+    snapshot = _scan_cache(roots).snapshot()
+    return _audit(
+        session.host,
+        session.team,
+        roots,
+        tuple(str(a) for a in session.allowed_roots),
+        snapshot.fingerprint,
+        session.service,
+        snapshot.repos,
+    )
+
+
+REFRESHED_KEY = "_tracker_refreshed_at"
+
+
+def clear_all() -> None:
+    """Forget every cached host read and the repo scan (the Refresh button)."""
+    _inventory.clear()
+    _audit.clear()
+    _scan_cache.clear()
+
+
+def after_change() -> None:
+    """A bind or an upgrade changed the host and some configs: read both again."""
+    _inventory.clear()
+    _audit.clear()

@@ -1,0 +1,112 @@
+"""The signed-in session of one browser tab.
+
+Made once per Streamlit session (kept in ``st.session_state``, never in a cache
+shared between sessions): the service with its access policy, and who is acting.
+The role comes from the host's ``/me`` (else the ``SK_TRACKER_ROLE`` setting); a
+rejected token, a wrong team or a host that cannot be reached stops the page with
+one clear line instead of showing data read by another session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from tracker_core.errors import (
+    AuthError,
+    HostError,
+    HostUnavailableError,
+    TeamForbiddenError,
+    TrackerError,
+)
+from tracker_core.service import TrackerService
+from tracker_core.session import Identity, open_service
+from tracker_core.settings import Settings, load_settings
+
+from .text import error_line
+
+SESSION_KEY = "_tracker_session"
+
+
+@dataclass
+class DashboardSession:
+    settings: Settings
+    service: TrackerService
+    identity: Identity
+    repo_roots: tuple[Path, ...] = field(default=())
+    allowed_roots: tuple[Path, ...] = field(default=())
+
+    @property
+    def host(self) -> str:
+        return self.service.client.base_url
+
+    @property
+    def team(self) -> str:
+        return self.service.client.team
+
+    @property
+    def role(self) -> str:
+        return self.service.policy.role
+
+    @property
+    def actor(self) -> str:
+        return self.service.policy.actor
+
+    @property
+    def can_mutate(self) -> bool:
+        return self.service.policy.can_mutate
+
+
+def _login_name() -> str | None:
+    """The person signed in through ``st.login`` (when the app has an identity
+    provider configured), so the activity log names them rather than the token."""
+    try:
+        user = st.user
+        if not user.get("is_logged_in"):
+            return None
+        name = user.get("email") or user.get("name")
+    except Exception:  # no auth configured, or a platform without st.user
+        return None
+    return str(name) if name else None
+
+
+def open_session(settings: Settings | None = None) -> DashboardSession:
+    """Sign in with the settings (environment, then settings file). Raises the
+    ``TrackerError`` that stops the dashboard: bad settings, a rejected token, a
+    wrong team, an unreachable host."""
+    settings = settings or load_settings()
+    service, identity = open_service(settings, actor=_login_name())
+    if identity.source == "settings":
+        # /me gave no answer: fine for a host without it (404), fatal otherwise.
+        try:
+            service.me()
+        except (AuthError, TeamForbiddenError, HostUnavailableError):
+            service.close()
+            raise
+        except HostError:
+            pass
+    return DashboardSession(
+        settings=settings,
+        service=service,
+        identity=identity,
+        repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
+        allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
+    )
+
+
+def current() -> DashboardSession:
+    """This tab's session, signing in on first use; on failure the page shows the
+    reason and a retry button, and stops."""
+    existing = st.session_state.get(SESSION_KEY)
+    if isinstance(existing, DashboardSession):
+        return existing
+    try:
+        session = open_session()
+    except TrackerError as exc:
+        st.error(error_line(exc))
+        st.button("Retry", key="retry_sign_in")
+        st.stop()
+    st.session_state[SESSION_KEY] = session
+    return session
