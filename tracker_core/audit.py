@@ -2,7 +2,9 @@
 
 One ``mappings`` call per provider (tombstones included) settles almost every repo
 locally; ``bind-validate`` runs only for refs the listing cannot settle, with bounded
-concurrency. The result equals validating every repo one by one.
+concurrency under one ``Throttle``, so a host's rate limit pauses the batch rather
+than failing rows. ``audit`` fetches the listings while it scans the disk. The
+result equals validating every repo one by one.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .access import ADMIN_ANYWHERE, AccessPolicy
 from .activity import ActivityLog
 from .client import HostClient
-from .concurrency import bounded_map
+from .concurrency import Throttle, bounded_map
 from .config_io import load_config, write_tracker
 from .errors import NoInstallationError, TrackerError
 from .identity import ProjectIdentity
@@ -200,11 +203,17 @@ def _mark_conflicts(rows: list[AuditRow]) -> list[AuditRow]:
     return out
 
 
+_Listings = tuple[dict[str, list[Mapping]], dict[str, str]]
+
+
 def _fetch_mappings(
-    client: HostClient, providers: Sequence[str], max_workers: int
-) -> tuple[dict[str, list[Mapping]], dict[str, str]]:
+    client: HostClient, providers: Sequence[str], max_workers: int, throttle: Throttle
+) -> _Listings:
     outcomes = bounded_map(
-        lambda p: client.mappings(p).mappings, providers, max_workers=max_workers
+        lambda p: client.mappings(p).mappings,
+        providers,
+        max_workers=max_workers,
+        throttle=throttle,
     )
     found: dict[str, list[Mapping]] = {}
     errors: dict[str, str] = {}
@@ -233,9 +242,20 @@ def audit_repos(
     providers: Sequence[str] | None = None,
     max_workers: int = 8,
 ) -> AuditReport:
+    throttle = Throttle(max_workers)
+    listings = _fetch_mappings(client, list(providers or PROVIDERS), max_workers, throttle)
+    return _cross_reference(client, repos, listings, max_workers, throttle)
+
+
+def _cross_reference(
+    client: HostClient,
+    repos: Sequence[LocalRepo],
+    listings: _Listings,
+    max_workers: int,
+    throttle: Throttle,
+) -> AuditReport:
     rows = [_base_row(r) for r in repos]
-    wanted = list(providers or PROVIDERS)
-    mappings, errors = _fetch_mappings(client, wanted, max_workers)
+    mappings, errors = listings
 
     by_ref: dict[str, dict[str, Mapping]] = {
         p: {m.binding_ref: m for m in ms} for p, ms in mappings.items()
@@ -280,7 +300,7 @@ def audit_repos(
             guidance=rebind_hint(row.provider),
         )
 
-    outcomes = bounded_map(validate, to_validate, max_workers=max_workers)
+    outcomes = bounded_map(validate, to_validate, max_workers=max_workers, throttle=throttle)
     for i, outcome in zip(to_validate, outcomes, strict=True):
         if outcome.value is not None:
             rows[i] = outcome.value
@@ -311,8 +331,15 @@ def audit(
     providers: Sequence[str] | None = None,
     max_workers: int = 8,
 ) -> AuditReport:
-    """Scan ``roots`` and audit every repo found."""
-    return audit_repos(client, scan_roots(roots), providers=providers, max_workers=max_workers)
+    """Scan ``roots`` and audit every repo found. The host's listings are fetched
+    while the disk is scanned: the two do not depend on each other."""
+    throttle = Throttle(max_workers)
+    wanted = list(providers or PROVIDERS)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sk-tracker-listings") as pool:
+        listing = pool.submit(_fetch_mappings, client, wanted, max_workers, throttle)
+        repos = scan_roots(roots)
+        listings = listing.result()
+    return _cross_reference(client, repos, listings, max_workers, throttle)
 
 
 def apply_upgrades(

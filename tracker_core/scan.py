@@ -1,8 +1,10 @@
 """Find repos under roots and read their configs fast.
 
 A repo is a folder holding ``.kittify/`` or ``.git``; the walk does not descend into a
-repo once found, skips heavy folders, never follows symlinks, and reads configs with
-the fast safe loader (round-trip parsing happens only when writing).
+repo once found, skips heavy folders (hidden ones, ``node_modules`` and the like, and
+any Python environment whatever its name: a folder holding ``pyvenv.cfg`` or
+``conda-meta``), never follows symlinks, and reads configs with the fast safe loader
+(round-trip parsing happens only when writing).
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ SKIP_DIRS = frozenset(
         "build",
         "target",
         "vendor",
+        "bower_components",
+        "__pypackages__",
     }
 )
+# A folder holding one of these is a Python environment, whatever it is called.
+ENVIRONMENT_MARKERS = ("pyvenv.cfg", "conda-meta")
 MAX_DEPTH = 8
 
 
@@ -63,6 +69,8 @@ def find_repos(roots: Iterable[Path], *, max_depth: int = MAX_DEPTH) -> list[Pat
             names = {e.name for e in entries}
             if _is_repo(names):
                 found.add(folder)
+                continue
+            if any(marker in names for marker in ENVIRONMENT_MARKERS):
                 continue
             if depth >= max_depth:
                 continue
