@@ -65,7 +65,17 @@ def _remember(new: Sequence[Change]) -> None:
         loaders.after_change()
 
 
-def _from_outcome(repo: Path, provider: str, outcome: BindOutcome) -> Change:
+def _declined(choice: BindChoice) -> str:
+    """Why a bind the host was asked for did not happen (it re-resolves first)."""
+    if choice.kind == "exact":
+        return "the host no longer has one exact match for this project; pick a candidate"
+    return (
+        f"{choice.label} is no longer a candidate for this project (bound meanwhile?); "
+        "resolve again; nothing was written"
+    )
+
+
+def _from_outcome(repo: Path, provider: str, outcome: BindOutcome, choice: BindChoice) -> Change:
     if outcome.status != "bound":
         return Change(
             str(repo),
@@ -73,7 +83,7 @@ def _from_outcome(repo: Path, provider: str, outcome: BindOutcome) -> Change:
             provider,
             False,
             outcome.previous_ref,
-            detail="the host no longer has one exact match; pick a candidate instead",
+            detail=_declined(choice),
         )
     return Change(
         str(repo),
@@ -101,7 +111,7 @@ def bind_one(
             outcome = service.bind_resource(repo, provider, choice.resource)
         else:
             raise TrackerError("nothing was chosen to bind to")
-        change = _from_outcome(repo, provider, outcome)
+        change = _from_outcome(repo, provider, outcome, choice)
     except TrackerError as exc:
         change = Change(
             str(repo), "rebind" if old_ref else "bind", provider, False, old_ref, detail=str(exc)

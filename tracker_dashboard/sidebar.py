@@ -45,31 +45,32 @@ def _health(session: DashboardSession) -> datetime | None:
 
 def render(session: DashboardSession) -> None:
     with st.sidebar:
-        st.caption("HOST")
-        st.text(session.host)
-        st.caption("TEAM")
-        st.text(session.team)
+        # Host text (the user name) and paths go through st.text: plain text, never Markdown.
+        st.caption("CONNECTION")
+        st.text(f"Host: {session.host}\nTeam: {clean_text(session.team, max_len=100)}")
+        fetched = _health(session)
         st.caption("SIGNED IN")
-        # The user name comes from the host: plain text, never Markdown.
         st.text(clean_text(session.actor, max_len=120))
         if session.can_mutate:
             st.badge("admin", icon=":material/shield_person:", color="green")
         else:
             st.badge("viewer: read-only", icon=":material/visibility:", color="gray")
-        st.caption("CONNECTION")
-        fetched = _health(session)
         st.caption("REPO ROOTS AUDITED")
         if not session.repo_roots:
             st.warning("No repo roots: set SK_TRACKER_REPO_ROOTS to audit local repos.")
         allowed = [a.resolve() for a in session.allowed_roots]
+        lines = []
         for root in session.repo_roots:
             real = root.resolve()
             writable = any(real == a or real.is_relative_to(a) for a in allowed)
-            st.text(f"{root}" + ("" if writable else "  (read-only: outside the allowed roots)"))
+            lines.append(
+                f"{root}" + ("" if writable else "  (read-only: outside the allowed roots)")
+            )
+        if lines:
+            st.text("\n".join(lines))
         st.caption("DATA")
         if fetched is not None:
-            local = fetched.astimezone()
-            st.text(f"read at {local:%H:%M:%S}, kept {int(loaders.TTL_SECONDS)} s")
+            st.text(f"Read at {fetched.astimezone():%H:%M:%S}; kept {int(loaders.TTL_SECONDS)} s")
         st.button(
             "Refresh",
             key="refresh",

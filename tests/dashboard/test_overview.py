@@ -1,0 +1,84 @@
+"""Overview and sidebar, as an admin and as a viewer, against the demo installation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboard.conftest import Dashboard, frame_with, start, texts
+from tracker_host import seed
+
+USERS = {"admin": seed.ADMIN_USER, "viewer": seed.VIEWER_USER}
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_overview_counts_resources_and_repos_by_state(dash: Dashboard, role: str) -> None:
+    at = start(dash, role=role)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        "Resources": "40",
+        "Bound": "7",  # 6 active mappings and the disabled one still holding its resource
+        "Available": "33",
+        "Bound repos": "1",
+        "Stale": "2",
+        "Legacy": "1",
+        "Unbound": "1",
+        "Misconfigured": "1",
+    }
+    legacy = next(m for m in at.metric if m.label == "Legacy")
+    assert legacy.proto.delta == "1 pending"
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_overview_connectivity_names_the_missing_installation(dash: Dashboard, role: str) -> None:
+    at = start(dash, role=role)
+    health = frame_with(at, "connection", "guidance")
+    by_provider = health.set_index("provider")
+    assert by_provider.loc["linear", "connection"] == "● connected"
+    assert by_provider.loc["linear", "resources"] == 10
+    assert by_provider.loc["azure_devops", "connection"] == "○ not installed"
+    assert "connect the azure_devops tracker" in by_provider.loc["azure_devops", "guidance"]
+    warnings = [w.value for w in at.warning]
+    assert any("azure" in w and "SaaS dashboard" in w for w in warnings), warnings
+
+
+def test_overview_counts_per_provider_and_per_workspace(dash: Dashboard) -> None:
+    at = start(dash)
+    tables = [df.value for df in at.dataframe if "pending_upgrades" in df.value.columns]
+    by_provider, by_workspace = tables
+    assert "workspace" not in by_provider.columns
+    linear = by_provider.set_index("provider").loc["linear"]
+    assert (linear["resources"], linear["bound"], linear["available"]) == (10, 3, 7)
+    # my-project (bound), billing-service (legacy, upgrade pending), search-indexer (stale)
+    assert (linear["repos"], linear["repos_bound"], linear["legacy"], linear["stale"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert linear["pending_upgrades"] == 1
+    jira = by_provider.set_index("provider").loc["jira"]
+    assert (jira["resources"], jira["stale"]) == (10, 1)
+    # Repos with no tracker section or a broken file have no provider: listed last.
+    assert by_provider["provider"].iloc[-1] == "(no provider)"
+    none = by_provider.set_index("provider").loc["(no provider)"]
+    assert (none["unbound"], none["misconfigured"]) == (1, 1)
+
+    labs = by_workspace.set_index(["provider", "workspace"]).loc[("linear", "Acme Labs")]
+    assert (labs["resources"], labs["bound"], labs["legacy"], labs["stale"]) == (7, 2, 1, 1)
+    assert len(by_workspace) == 9  # 8 workspaces of the seed and the repos without one
+
+
+@pytest.mark.parametrize("role", ["admin", "viewer"])
+def test_sidebar_shows_host_team_role_roots_and_refresh(dash: Dashboard, role: str) -> None:
+    at = start(dash, role=role)
+    side = " | ".join(texts(at.sidebar))
+    assert dash.host.url in side
+    assert "Team: acme" in side
+    assert USERS[role] in side
+    assert str(dash.root) in side
+    assert "Read at" in side
+    badges = " ".join(m.value for m in at.sidebar.markdown)
+    assert ("admin" if role == "admin" else "viewer: read-only") in badges
+    assert any("4 of 5 providers connected" in s.value for s in at.sidebar.success)
+    refresh = at.sidebar.button(key="refresh")
+    assert not refresh.disabled  # a viewer may refresh too: it only reads
