@@ -34,6 +34,7 @@ if not len(entries):
 st.dataframe(
     shown,
     hide_index=True,
+    placeholder="—",
     key="activity_table",
     column_config={
         "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=150),

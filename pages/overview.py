@@ -26,7 +26,8 @@ cols[1].metric("Stale", t.stale, border=True)
 cols[2].metric(
     "Legacy",
     t.legacy,
-    delta=f"{t.pending_upgrades} upgrade(s) pending" if t.pending_upgrades else None,
+    help="Slug-only configs; pending: the host already knows their binding ref",
+    delta=f"{t.pending_upgrades} pending" if t.pending_upgrades else None,
     delta_color="off",
     border=True,
 )
@@ -37,6 +38,7 @@ st.subheader("Connectivity")
 st.dataframe(
     inv.health.drop(columns=["connected"]),
     hide_index=True,
+    placeholder="—",
     column_config={
         "provider": st.column_config.TextColumn("Provider", width="small"),
         "connection": st.column_config.TextColumn("Connection", width="small"),
@@ -55,48 +57,54 @@ by_workspace = views.health_counts(inv.resources, aud.repos)
 long = views.health_long(by_workspace)
 
 st.subheader("Binding health by provider × workspace")
-if len(long):
-    order = list(dict.fromkeys(by_workspace["provider"] + " · " + by_workspace["workspace"]))
-    colours = alt.Scale(
-        domain=[
-            "bound",
-            "available",
-            "legacy",
-            "stale",
-            "unbound",
-            "misconfigured",
-            "conflict",
-            "unverified",
-        ],
-        range=[
-            "#16a34a",
-            "#93c5fd",
-            "#eab308",
-            "#dc2626",
-            "#9ca3af",
-            "#7c3aed",
-            "#f97316",
-            "#a3a3a3",
-        ],
-    )
-    chart = (
-        alt.Chart(long)
+COLOURS = {
+    "bound": "#16a34a",
+    "available": "#93c5fd",
+    "legacy": "#eab308",
+    "stale": "#dc2626",
+    "unbound": "#9ca3af",
+    "misconfigured": "#7c3aed",
+    "conflict": "#f97316",
+    "unverified": "#a3a3a3",
+}
+
+
+def stacked(source: str, categories: list[str]) -> alt.Chart:
+    """Counts per provider · workspace, stacked by state (labels are drawn as SVG
+    text by Vega, not as HTML)."""
+    part = long.loc[long["source"] == source]
+    present = set(part["group"])
+    order = [
+        g for g in by_workspace["provider"] + " · " + by_workspace["workspace"] if g in present
+    ]
+    return (
+        alt.Chart(part)
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title=None, stack="zero"),
-            y=alt.Y("group:N", sort=order, title=None),
-            color=alt.Color("category:N", scale=colours, title="State"),
+            x=alt.X("count:Q", title=None, stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color(
+                "category:N",
+                title="State",
+                scale=alt.Scale(domain=categories, range=[COLOURS[c] for c in categories]),
+            ),
+            order=alt.Order("order:Q"),
             tooltip=["provider", "workspace", "category", "count"],
         )
-        .properties(height=alt.Step(18))
+        .transform_calculate(order=f"indexof({categories!r}, datum.category)")
+        .properties(height=alt.Step(26))
     )
+
+
+if len(long):
     left, right = st.columns(2)
     with left:
         st.caption("Resources on the host")
-        st.altair_chart(chart.transform_filter(alt.datum.source == "resources"), width="stretch")
+        st.altair_chart(stacked("resources", ["bound", "available"]), width="stretch")
     with right:
         st.caption("Local repositories by binding state")
-        st.altair_chart(chart.transform_filter(alt.datum.source == "repos"), width="stretch")
+        repo_states = [c for c in COLOURS if c != "available"]
+        st.altair_chart(stacked("repos", repo_states), width="stretch")
 else:
     st.info("Nothing to chart yet: no resources on the host and no repos under the roots.")
 

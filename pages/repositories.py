@@ -17,12 +17,12 @@ SHOWN = [
     "state_label",
     "name",
     "provider",
-    "workspace",
     "display_label",
-    "binding_ref",
-    "project_slug",
     "reason",
     "guidance",
+    "binding_ref",
+    "workspace",
+    "project_slug",
     "writable",
     "repo",
 ]
@@ -71,6 +71,7 @@ st.dataframe(
     selection_mode="multi-row",
     key="repos_table",
     row_height=35,
+    placeholder="—",
     column_config={
         "state_label": st.column_config.TextColumn("State", width=190),
         "name": st.column_config.TextColumn("Repository", width=150),

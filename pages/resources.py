@@ -43,6 +43,7 @@ st.caption(f"Showing {len(shown):,} of {len(view):,} resources")
 st.dataframe(
     shown[SHOWN],
     hide_index=True,
+    placeholder="—",
     height=560 if len(shown) > 12 else "auto",
     column_config={
         "state": st.column_config.TextColumn("Status", width="small"),
