@@ -16,8 +16,10 @@ SCRIPTS = {
     "bench_audit.py": ["audit, 40 repos at 20 ms", "agrees with per-repo validation"],
     "bench_scan.py": ["scan and parse, 50 repos"],
     "bench_resources_page.py": [
-        "Resources page first render, 200 resources",
-        "Resources page cached rerun, 200 resources",
+        "Resources page, 200 resources first render",
+        "Resources page, 200 resources cached rerun",
+        "Repositories page, 20 repos first render",
+        "Repositories page, 20 repos cached rerun",
         "0 HTTP requests on the reruns",
     ],
     "bench_startup.py": ["sk-tracker --help start-up"],
