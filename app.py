@@ -6,8 +6,8 @@ sidebar; each page lives in pages/.
 
 import streamlit as st
 
+from tracker_dashboard import entry, sidebar
 from tracker_dashboard import session as dash_session
-from tracker_dashboard import sidebar
 from tracker_dashboard.widgets import guard
 
 st.set_page_config(page_title="sk-tracker", page_icon=":material/link:", layout="wide")
@@ -22,7 +22,8 @@ page = st.navigation(
     ]
 )
 
+entry.resume_requested_page()
 session = dash_session.current()
 sidebar.render(session)
-with guard():
+with guard(), entry.page_frame():
     page.run()

@@ -4,9 +4,10 @@ import streamlit as st
 
 from tracker_core import views
 from tracker_core.activity import ActivityLog
-from tracker_dashboard import session
+from tracker_dashboard import entry, session
 from tracker_dashboard.widgets import download_csv
 
+entry.require_app("pages/activity.py")
 st.title("Activity")
 current = session.current()
 log = ActivityLog(current.settings.activity_log)
@@ -36,14 +37,25 @@ st.dataframe(
     hide_index=True,
     placeholder="—",
     key="activity_table",
+    column_order=[
+        "at",
+        "actor",
+        "action",
+        "result",
+        "repo",
+        "provider",
+        "old_ref",
+        "new_ref",
+        "detail",
+    ],
     column_config={
-        "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=150),
-        "actor": st.column_config.TextColumn("Who", width=160),
+        "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=140),
+        "actor": st.column_config.TextColumn("Who", width=150),
         "action": st.column_config.TextColumn("Action", width=80),
-        "repo": st.column_config.TextColumn("Repository", width=260),
+        "repo": st.column_config.TextColumn("Repository", width=220),
         "provider": st.column_config.TextColumn("Provider", width=80),
-        "old_ref": st.column_config.TextColumn("Old ref", width=150),
-        "new_ref": st.column_config.TextColumn("New ref", width=150),
+        "old_ref": st.column_config.TextColumn("Old ref", width=140),
+        "new_ref": st.column_config.TextColumn("New ref", width=140),
         "result": st.column_config.TextColumn("Result", width=70),
         "detail": st.column_config.TextColumn("Detail", width=220),
     },

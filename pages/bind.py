@@ -3,11 +3,12 @@ of stale repos; pending upgrades; what changed."""
 
 import streamlit as st
 
-from tracker_dashboard import bind_panel, loaders, selection, session
+from tracker_dashboard import bind_panel, entry, loaders, selection, session
 from tracker_dashboard.widgets import viewer_notice
 
 MAX_PANELS = 25
 
+entry.require_app("pages/bind.py")
 st.title("Bind")
 current = session.current()
 viewer_notice(current)

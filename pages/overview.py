@@ -4,9 +4,10 @@ import altair as alt
 import streamlit as st
 
 from tracker_core import views
-from tracker_dashboard import loaders, session
+from tracker_dashboard import entry, loaders, session
 from tracker_dashboard.text import md_text
 
+entry.require_app("pages/overview.py")
 st.title("Overview")
 current = session.current()
 inv = loaders.inventory(current)
@@ -33,25 +34,6 @@ cols[2].metric(
 )
 cols[3].metric("Unbound", t.unbound, border=True)
 cols[4].metric("Misconfigured", t.misconfigured + t.conflict + t.unverified, border=True)
-
-st.subheader("Connectivity")
-st.dataframe(
-    inv.health.drop(columns=["connected"]),
-    hide_index=True,
-    placeholder="—",
-    column_config={
-        "provider": st.column_config.TextColumn("Provider", width="small"),
-        "connection": st.column_config.TextColumn("Connection", width="small"),
-        "resources": st.column_config.NumberColumn("Resources", width="small"),
-        "bound": st.column_config.NumberColumn("Bound", width="small"),
-        "available": st.column_config.NumberColumn("Available", width="small"),
-        "guidance": st.column_config.TextColumn("Guidance", width="large"),
-    },
-)
-for _, row in inv.health.loc[~inv.health["connected"]].iterrows():
-    st.warning(
-        f"**{md_text(row['provider'])}**: {md_text(row['guidance'])}", icon=":material/link_off:"
-    )
 
 by_workspace = views.health_counts(inv.resources, aud.repos)
 long = views.health_long(by_workspace)
@@ -107,6 +89,25 @@ if len(long):
         st.altair_chart(stacked("repos", repo_states), width="stretch")
 else:
     st.info("Nothing to chart yet: no resources on the host and no repos under the roots.")
+
+st.subheader("Connectivity")
+st.dataframe(
+    inv.health.drop(columns=["connected"]),
+    hide_index=True,
+    placeholder="—",
+    column_config={
+        "provider": st.column_config.TextColumn("Provider", width="small"),
+        "connection": st.column_config.TextColumn("Connection", width="small"),
+        "resources": st.column_config.NumberColumn("Resources", width="small"),
+        "bound": st.column_config.NumberColumn("Bound", width="small"),
+        "available": st.column_config.NumberColumn("Available", width="small"),
+        "guidance": st.column_config.TextColumn("Guidance", width="large"),
+    },
+)
+for _, row in inv.health.loc[~inv.health["connected"]].iterrows():
+    st.warning(
+        f"**{md_text(row['provider'])}**: {md_text(row['guidance'])}", icon=":material/link_off:"
+    )
 
 counts_config = {
     "provider": st.column_config.TextColumn("Provider"),

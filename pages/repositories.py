@@ -3,10 +3,11 @@
 import streamlit as st
 
 from tracker_core import views
-from tracker_dashboard import loaders, selection, session
+from tracker_dashboard import entry, loaders, selection, session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import download_csv
 
+entry.require_app("pages/repositories.py")
 st.title("Repositories")
 current = session.current()
 aud = loaders.audit(current)

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from tracker_core import views
-from tracker_dashboard import loaders, session
+from tracker_dashboard import entry, loaders, session
 from tracker_dashboard.widgets import download_csv
 
+entry.require_app("pages/resources.py")
 st.title("Resources")
 current = session.current()
 inv = loaders.inventory(current)
