@@ -17,11 +17,11 @@ SHOWN = [
     "state",
     "provider",
     "workspace",
-    "team",
     "display_label",
     "bound_project_slug",
-    "binding_ref",
     "bound_at",
+    "binding_ref",
+    "team",
 ]
 
 left, middle, right, status_col = st.columns([2, 3, 3, 2])
@@ -47,16 +47,16 @@ st.dataframe(
     placeholder="—",
     height=560 if len(shown) > 12 else "auto",
     column_config={
-        "state": st.column_config.TextColumn("Status", width="small"),
-        "provider": st.column_config.TextColumn("Provider", width="small"),
-        "workspace": st.column_config.TextColumn("Workspace", width="medium"),
-        "team": st.column_config.TextColumn("Team", width="medium"),
-        "display_label": st.column_config.TextColumn("Resource", width="large"),
-        "bound_project_slug": st.column_config.TextColumn("Bound project", width="medium"),
-        "binding_ref": st.column_config.TextColumn("Binding ref", width="medium"),
+        "state": st.column_config.TextColumn("Status", width=95),
+        "provider": st.column_config.TextColumn("Provider", width=75),
+        "workspace": st.column_config.TextColumn("Workspace", width=140),
+        "display_label": st.column_config.TextColumn("Resource", width=200),
+        "bound_project_slug": st.column_config.TextColumn("Bound project", width=130),
         "bound_at": st.column_config.DatetimeColumn(
-            "Bound at", format="YYYY-MM-DD HH:mm", timezone="UTC", width="medium"
+            "Bound at", format="YYYY-MM-DD HH:mm", timezone="UTC", width=125
         ),
+        "binding_ref": st.column_config.TextColumn("Binding ref", width=150),
+        "team": st.column_config.TextColumn("Team", width=120),
     },
     key="resources_table",
 )

@@ -28,11 +28,11 @@ def test_every_resource_in_one_table(dash: Dashboard, role: str) -> None:
         "state",
         "provider",
         "workspace",
-        "team",
         "display_label",
         "bound_project_slug",
-        "binding_ref",
         "bound_at",
+        "binding_ref",
+        "team",
     ]
     assert set(table["provider"]) == {"linear", "jira", "github", "gitlab"}
     mine = table.set_index("display_label").loc[seed.MY_PROJECT.display_label]
