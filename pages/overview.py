@@ -33,7 +33,13 @@ cols[2].metric(
     border=True,
 )
 cols[3].metric("Unbound", t.unbound, border=True)
-cols[4].metric("Misconfigured", t.misconfigured + t.conflict + t.unverified, border=True)
+cols[4].metric("Misconfigured", t.misconfigured, border=True)
+if t.conflict or t.unverified:
+    st.warning(
+        f"{t.conflict} repo(s) in conflict (two repos claim one binding or project) and "
+        f"{t.unverified} that could not be checked against the host: see Repositories.",
+        icon=":material/warning:",
+    )
 
 by_workspace = views.health_counts(inv.resources, aud.repos)
 long = views.health_long(by_workspace)

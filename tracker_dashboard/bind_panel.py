@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 from tracker_core import binding, rebind, views
 from tracker_core.audit import AuditRow
@@ -238,7 +239,7 @@ def _show_change(change: actions.Change) -> None:
         )
 
 
-def _run_with_progress(label: str, total: int) -> tuple[actions.Progress, object]:
+def _run_with_progress(label: str, total: int) -> tuple[actions.Progress, StatusContainer]:
     status = st.status(label, expanded=True)
     bar = status.progress(0.0, text=f"0 of {total}")
 
@@ -252,10 +253,13 @@ def _run_with_progress(label: str, total: int) -> tuple[actions.Progress, object
     return progress, status
 
 
-def _finish(status: object, results: list[actions.Change], what: str) -> None:
+def _finish(status: StatusContainer, results: list[actions.Change], what: str) -> None:
     ok = sum(c.ok for c in results)
-    state = "complete" if ok == len(results) else "error"
-    status.update(label=f"{what}: {ok} of {len(results)} done", state=state, expanded=False)  # type: ignore[attr-defined]
+    status.update(
+        label=f"{what}: {ok} of {len(results)} done",
+        state="complete" if ok == len(results) else "error",
+        expanded=False,
+    )
     st.toast(f"{what}: {ok} of {len(results)} done")
 
 
@@ -332,11 +336,12 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
             offered = list(item.candidates[:MAX_OPTIONS])
             left, right = st.columns([1, 2])
             left.text(f"{item.repo.name}\nstale: {item.previous_ref or '-'}")
+            labels = [_candidate_option(c) for c in offered]
             index = right.selectbox(
                 "Candidate",
                 range(len(offered)),
                 index=None,
-                format_func=lambda i, offered=offered: _candidate_option(offered[i]),
+                format_func=labels.__getitem__,
                 placeholder="Choose a candidate (or leave it for later)",
                 key=f"queue_{repo_key(str(item.repo))}",
             )

@@ -14,7 +14,7 @@ from tracker_core import views
 from tracker_core.errors import TrackerError
 
 from .session import DashboardSession
-from .text import error_line
+from .text import error_line, md_text
 
 log = logging.getLogger("tracker_dashboard")
 
@@ -29,7 +29,7 @@ def guard() -> Iterator[None]:
         st.error(error_line(exc))
     except Exception as exc:  # a bug: keep the page usable, put the details in the log
         log.exception("dashboard page failed")
-        st.error(f"Unexpected error ({error_line(type(exc).__name__)}); see the server log.")
+        st.error(f"Unexpected error ({md_text(type(exc).__name__)}); see the server log.")
 
 
 def repo_key(repo: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.dashboard.conftest import Dashboard, frame_with, start, texts
@@ -82,3 +84,11 @@ def test_sidebar_shows_host_team_role_roots_and_refresh(dash: Dashboard, role: s
     assert any("4 of 5 providers connected" in s.value for s in at.sidebar.success)
     refresh = at.sidebar.button(key="refresh")
     assert not refresh.disabled  # a viewer may refresh too: it only reads
+
+
+def test_conflicting_repos_are_called_out(dash: Dashboard) -> None:
+    # A copy of my-project claims the same binding and project uuid.
+    shutil.copytree(dash.repos["my-project"].path, dash.root / "my-project-copy")
+    at = start(dash)
+    assert {m.label: m.value for m in at.metric}["Bound repos"] == "0"
+    assert any("2 repo(s) in conflict" in w.value for w in at.warning)
