@@ -3,8 +3,9 @@
 One ``mappings`` call per provider (tombstones included) settles almost every repo
 locally; ``bind-validate`` runs only for refs the listing cannot settle, with bounded
 concurrency under one ``Throttle``, so a host's rate limit pauses the batch rather
-than failing rows. ``audit`` fetches the listings while it scans the disk. The
-result equals validating every repo one by one.
+than failing rows. ``audit`` fetches the listings while it scans the disk and starts
+each needed validate as soon as its repo is read. The result equals validating every
+repo one by one.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .access import ADMIN_ANYWHERE, AccessPolicy
 from .activity import ActivityLog
 from .client import HostClient
-from .concurrency import Throttle, bounded_map
+from .concurrency import Throttle, bounded_map, outcome_of
 from .config_io import load_config, write_tracker
-from .errors import NoInstallationError, TrackerError
+from .errors import NoInstallationError, TrackerError, UsageError
 from .identity import ProjectIdentity
 from .providers import PROVIDERS
-from .scan import LocalRepo, scan_roots
+from .scan import LocalRepo, iter_repos
 from .status import upgrade_changes
 from .wire import Mapping
 
@@ -235,61 +236,100 @@ def _identity_of(local: LocalRepo, row: AuditRow) -> ProjectIdentity:
     return ProjectIdentity(uuid="", slug=row.project_slug or "", node_id="")
 
 
-def audit_repos(
-    client: HostClient,
-    repos: Sequence[LocalRepo],
-    *,
-    providers: Sequence[str] | None = None,
-    max_workers: int = 8,
-) -> AuditReport:
-    throttle = Throttle(max_workers)
-    listings = _fetch_mappings(client, list(providers or PROVIDERS), max_workers, throttle)
-    return _cross_reference(client, repos, listings, max_workers, throttle)
+class _Index:
+    """The host's listings, indexed to settle repos locally."""
 
+    def __init__(self, listings: _Listings) -> None:
+        self.mappings, self.errors = listings
+        self.by_ref: dict[str, dict[str, Mapping]] = {
+            p: {m.binding_ref: m for m in ms} for p, ms in self.mappings.items()
+        }
+        self.by_slug: dict[str, dict[str, Mapping]] = {
+            p: {m.project_slug: m for m in ms if m.project_slug and m.status == "active"}
+            for p, ms in self.mappings.items()
+        }
 
-def _cross_reference(
-    client: HostClient,
-    repos: Sequence[LocalRepo],
-    listings: _Listings,
-    max_workers: int,
-    throttle: Throttle,
-) -> AuditReport:
-    rows = [_base_row(r) for r in repos]
-    mappings, errors = listings
-
-    by_ref: dict[str, dict[str, Mapping]] = {
-        p: {m.binding_ref: m for m in ms} for p, ms in mappings.items()
-    }
-    by_slug: dict[str, dict[str, Mapping]] = {
-        p: {m.project_slug: m for m in ms if m.project_slug and m.status == "active"}
-        for p, ms in mappings.items()
-    }
-
-    to_validate: list[int] = []
-    for i, row in enumerate(rows):
-        if row.state:
-            continue
+    def settle(self, row: AuditRow) -> AuditRow | None:
+        """``row`` classified, or None when only a bind-validate can tell."""
         provider = row.provider or ""
-        if provider in errors or provider not in mappings:
-            rows[i] = replace(
+        if provider in self.errors or provider not in self.mappings:
+            return replace(
                 row,
                 state="unverified",
-                reason=errors.get(provider, f"provider {provider} was not audited"),
+                reason=self.errors.get(provider, f"provider {provider} was not audited"),
                 guidance="retry when the host is reachable",
             )
-        elif row.binding_ref:
-            mapping = by_ref[provider].get(row.binding_ref)
-            if mapping is None:
-                to_validate.append(i)
-            else:
-                rows[i] = _classify_ref(row, mapping)
-        else:
-            rows[i] = _classify_legacy(row, by_slug[provider])
+        if row.binding_ref:
+            mapping = self.by_ref[provider].get(row.binding_ref)
+            return None if mapping is None else _classify_ref(row, mapping)
+        return _classify_legacy(row, self.by_slug[provider])
 
-    def validate(i: int) -> AuditRow:
-        row = rows[i]
+    def unclaimed(self, rows: Sequence[AuditRow]) -> list[UnclaimedMapping]:
+        claimed_refs = {(r.provider, r.binding_ref) for r in rows if r.binding_ref}
+        claimed_refs |= {(r.provider, r.pending_ref) for r in rows if r.pending_ref}
+        claimed_uuids = {(r.provider, r.project_uuid) for r in rows if r.project_uuid}
+        return [
+            UnclaimedMapping(p, m)
+            for p, ms in self.mappings.items()
+            for m in ms
+            if m.status != "deleted"
+            and (p, m.binding_ref) not in claimed_refs
+            and (p, m.project_uuid) not in claimed_uuids
+        ]
+
+
+class _Audit:
+    """One audit in progress. Repos are added as they are read; once the listings are
+    in, each row is settled locally as it comes, and a row that needs a bind-validate
+    has it started at once, so validations overlap the rest of the scan."""
+
+    def __init__(
+        self,
+        client: HostClient,
+        providers: Sequence[str],
+        pool: ThreadPoolExecutor,
+        max_workers: int,
+    ) -> None:
+        self._client = client
+        self._pool = pool
+        self._throttle = Throttle(max_workers)
+        self._listing = pool.submit(
+            _fetch_mappings, client, list(providers), max_workers, self._throttle
+        )
+        self._index: _Index | None = None
+        self._repos: list[LocalRepo] = []
+        self._rows: list[AuditRow] = []
+        self._settled = 0
+        self._validations: list[tuple[int, Future[AuditRow]]] = []
+
+    def add(self, local: LocalRepo) -> None:
+        self._repos.append(local)
+        self._rows.append(_base_row(local))
+        self._settle(wait=False)
+
+    def _settle(self, *, wait: bool) -> None:
+        if self._index is None:
+            if not (wait or self._listing.done()):
+                return
+            self._index = _Index(self._listing.result())
+        for i in range(self._settled, len(self._rows)):
+            row = self._rows[i]
+            if row.state:
+                continue
+            settled = self._index.settle(row)
+            if settled is not None:
+                self._rows[i] = settled
+            else:
+                work = (self._repos[i], row)
+                future = self._pool.submit(self._throttle.run, self._validate, work)
+                self._validations.append((i, future))
+        self._settled = len(self._rows)
+
+    def _validate(self, work: tuple[LocalRepo, AuditRow]) -> AuditRow:
+        local, row = work
         assert row.provider and row.binding_ref
-        result = client.bind_validate(row.provider, row.binding_ref, _identity_of(repos[i], row))
+        identity = _identity_of(local, row)
+        result = self._client.bind_validate(row.provider, row.binding_ref, identity)
         if result.valid:
             return replace(row, state="bound", reason="binding is active on the host")
         reason = result.reason or "mapping_deleted"
@@ -300,28 +340,54 @@ def _cross_reference(
             guidance=rebind_hint(row.provider),
         )
 
-    outcomes = bounded_map(validate, to_validate, max_workers=max_workers, throttle=throttle)
-    for i, outcome in zip(to_validate, outcomes, strict=True):
-        if outcome.value is not None:
-            rows[i] = outcome.value
-        else:
-            rows[i] = replace(
-                rows[i], state="unverified", reason=str(outcome.error), guidance="retry later"
-            )
+    def report(self) -> AuditReport:
+        try:
+            self._settle(wait=True)
+            for i, future in self._validations:
+                outcome = outcome_of(future)
+                if outcome.value is not None:
+                    self._rows[i] = outcome.value
+                else:
+                    self._rows[i] = replace(
+                        self._rows[i],
+                        state="unverified",
+                        reason=str(outcome.error),
+                        guidance="retry later",
+                    )
+        except BaseException:
+            # A bug (not a TrackerError): stop queued validations, then re-raise.
+            for _, future in self._validations:
+                future.cancel()
+            raise
+        assert self._index is not None
+        rows = _mark_conflicts(self._rows)
+        return AuditReport(
+            rows,
+            self._index.unclaimed(rows),
+            self._index.errors,
+            validate_calls=len(self._validations),
+        )
 
-    rows = _mark_conflicts(rows)
-    claimed_refs = {(r.provider, r.binding_ref) for r in rows if r.binding_ref}
-    claimed_refs |= {(r.provider, r.pending_ref) for r in rows if r.pending_ref}
-    claimed_uuids = {(r.provider, r.project_uuid) for r in rows if r.project_uuid}
-    unclaimed = [
-        UnclaimedMapping(p, m)
-        for p, ms in mappings.items()
-        for m in ms
-        if m.status != "deleted"
-        and (p, m.binding_ref) not in claimed_refs
-        and (p, m.project_uuid) not in claimed_uuids
-    ]
-    return AuditReport(rows, unclaimed, errors, validate_calls=len(to_validate))
+
+def _pool(max_workers: int) -> ThreadPoolExecutor:
+    if max_workers < 1:
+        raise UsageError(f"max_workers must be at least 1, got {max_workers}")
+    return ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sk-tracker-audit")
+
+
+def audit_repos(
+    client: HostClient,
+    repos: Sequence[LocalRepo],
+    *,
+    providers: Sequence[str] | None = None,
+    max_workers: int = 8,
+) -> AuditReport:
+    """Audit repos already read (e.g. from a scan cache)."""
+    with _pool(max_workers) as pool:
+        run = _Audit(client, providers or PROVIDERS, pool, max_workers)
+        for local in repos:
+            run.add(local)
+        return run.report()
 
 
 def audit(
@@ -332,14 +398,13 @@ def audit(
     max_workers: int = 8,
 ) -> AuditReport:
     """Scan ``roots`` and audit every repo found. The host's listings are fetched
-    while the disk is scanned: the two do not depend on each other."""
-    throttle = Throttle(max_workers)
-    wanted = list(providers or PROVIDERS)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sk-tracker-listings") as pool:
-        listing = pool.submit(_fetch_mappings, client, wanted, max_workers, throttle)
-        repos = scan_roots(roots)
-        listings = listing.result()
-    return _cross_reference(client, repos, listings, max_workers, throttle)
+    while the disk is scanned, and the bind-validates a listing cannot settle start
+    while the scan goes on: none of these waits for the others."""
+    with _pool(max_workers) as pool:
+        run = _Audit(client, providers or PROVIDERS, pool, max_workers)
+        for local in iter_repos(roots):
+            run.add(local)
+        return run.report()
 
 
 def apply_upgrades(

@@ -175,7 +175,7 @@ def bounded_map(
     ) as pool:
         futures = [pool.submit(task, item) for item in work]
         try:
-            return [_outcome(future) for future in futures]
+            return [outcome_of(future) for future in futures]
         except BaseException:
             # A bug in fn (not a TrackerError): stop queued work, then re-raise.
             for future in futures:
@@ -183,7 +183,9 @@ def bounded_map(
             raise
 
 
-def _outcome(future: Future[R]) -> Outcome[R]:
+def outcome_of(future: Future[R]) -> Outcome[R]:
+    """Wait for ``future``: its value, or the ``TrackerError`` it raised, as an
+    ``Outcome``; any other exception (a bug) propagates."""
     try:
         return Outcome(value=future.result())
     except TrackerError as exc:

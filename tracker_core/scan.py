@@ -10,7 +10,7 @@ any Python environment whatever its name: a folder holding ``pyvenv.cfg`` or
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +107,14 @@ def read_repo(repo: Path, roots: Sequence[Path] | None = None) -> LocalRepo:
         return LocalRepo(repo, None, exc, mtime)
 
 
+def iter_repos(roots: Iterable[Path]) -> Iterator[LocalRepo]:
+    """Every repo under ``roots``, read one at a time (in ``find_repos`` order), so a
+    caller can start on the first ones while the rest are read."""
+    resolved = [Path(r).expanduser().resolve() for r in roots]
+    for repo in find_repos(resolved):
+        yield read_repo(repo, resolved)
+
+
 def scan_roots(roots: Iterable[Path]) -> list[LocalRepo]:
     """Find and read every repo under ``roots``."""
-    resolved = [Path(r).expanduser().resolve() for r in roots]
-    return [read_repo(repo, resolved) for repo in find_repos(resolved)]
+    return list(iter_repos(roots))
