@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 
 import httpx
-from common import LATENCY_MS, TEAM, BenchHost, Figure, clock, main_for, median_time, reference_host
+from common import (
+    LATENCY_MS,
+    TEAM,
+    BenchHost,
+    Figure,
+    clock,
+    host_placement,
+    main_for,
+    median_time,
+    reference_host,
+)
 from workload import PROVIDERS, installation
 
 from tracker_core.discovery import discover, discover_all
@@ -59,8 +69,12 @@ def _figure(host_resources: int, tiny: bool) -> Figure:
         passed=concurrent <= TARGET * one,
         note=(
             f"one listing = {LATENCY_MS} ms latency + {parse * 1000:.0f} ms client decoding "
-            f"+ {host_share * 1000:.0f} ms host and transfer; only the latency overlaps, "
-            "the CPU work of host and client shares one interpreter lock in this run"
+            f"+ {host_share * 1000:.0f} ms host and transfer; only the latency overlaps: "
+            + (
+                "host and client share this interpreter's lock"
+                if host_placement() == "in this process"
+                else "the host is one Python process and serves one listing's CPU work at a time"
+            )
         ),
     )
 

@@ -13,6 +13,7 @@ import os
 import platform
 import secrets
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ from pydantic import SecretStr
 from tracker_core import HostClient
 from tracker_core.retry import RetryPolicy
 from tracker_host.server import run_in_thread
-from tracker_host.settings import HostSettings
+from tracker_host.settings import ADMIN_TOKEN_ENV, VIEWER_TOKEN_ENV, HostSettings
 
 LATENCY_MS = 20
 TEAM = "acme"
@@ -191,14 +192,62 @@ class BenchHost:
         return HostClient(self.url, self.token, self.team, timeout=60, retry=retry)
 
 
+# In-process by default (the host shares this interpreter, so its CPU time is in
+# every figure); ``--host-process`` serves it from its own process instead, as a
+# remote host would be.
+_HOST_IN_PROCESS = True
+
+
+def serve_host_from_process(flag: bool) -> None:
+    global _HOST_IN_PROCESS  # one switch for the whole run
+    _HOST_IN_PROCESS = not flag
+
+
+def host_placement() -> str:
+    return "in this process" if _HOST_IN_PROCESS else "in its own process"
+
+
+@contextmanager
+def _host_process(token: SecretStr, viewer: SecretStr) -> Iterator[str]:
+    env = {
+        **os.environ,
+        ADMIN_TOKEN_ENV: token.get_secret_value(),
+        VIEWER_TOKEN_ENV: viewer.get_secret_value(),
+    }
+    argv = [sys.executable, "-m", "tracker_host", "--port", "0", "--dev", "--seed", "empty"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError("the reference host did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @contextmanager
 def reference_host(latency_ms: int = LATENCY_MS, **settings: Any) -> Iterator[BenchHost]:
     """A dev-mode reference host on 127.0.0.1 (empty seed) answering after
     ``latency_ms``; stops when the block ends."""
     token = SecretStr(secrets.token_urlsafe(24))
+    viewer = SecretStr(secrets.token_urlsafe(24))
+    if not _HOST_IN_PROCESS:
+        if settings:
+            raise ValueError(f"a host process takes no settings here: {sorted(settings)}")
+        with _host_process(token, viewer) as url:
+            host = BenchHost(url, token)
+            host.latency(latency_ms)
+            yield host
+        return
     values: dict[str, Any] = {
         "admin_token": token,
-        "viewer_token": SecretStr(secrets.token_urlsafe(24)),
+        "viewer_token": viewer,
         "dev": True,
         "seed": "empty",
         "team": TEAM,
@@ -218,7 +267,14 @@ def arguments(description: str, argv: Sequence[str] | None = None) -> argparse.N
     parser.add_argument(
         "--tiny", action="store_true", help="tiny sizes: checks the script runs, times nothing"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--host-process",
+        action="store_true",
+        help="serve the reference host from its own process (default: in this one)",
+    )
+    args = parser.parse_args(argv)
+    serve_host_from_process(args.host_process)
+    return args
 
 
 def main_for(
@@ -226,7 +282,7 @@ def main_for(
 ) -> int:
     """Run one benchmark from the command line and print its table."""
     args = arguments(description, argv)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; reference host {host_placement()}")
     print_table(run(args.tiny))
     return 0
 

@@ -3,6 +3,7 @@
     python bench/run_all.py             # full sizes, about a minute or two
     python bench/run_all.py --tiny      # tiny sizes: checks that everything runs
     python bench/run_all.py --only audit,scan --save results.md
+    python bench/run_all.py --host-process   # the host in its own process, like a remote one
 
 Each figure stands beside a naive baseline measured in the same run and an ideal
 bound, as ratios. The machine is shared and timings are noisy: compare the ratios,
@@ -26,7 +27,7 @@ import bench_memory
 import bench_resources_page
 import bench_scan
 import bench_startup
-from common import Figure, machine, print_table
+from common import Figure, host_placement, machine, print_table, serve_host_from_process
 
 BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "discovery": bench_discovery.run,
@@ -45,7 +46,14 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}"
     )
     parser.add_argument("--save", type=Path, help="also write the results as Markdown here")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--host-process",
+        action="store_true",
+        help="serve the reference host from its own process (default: in this one)",
+    )
+    args = parser.parse_args(argv)
+    serve_host_from_process(args.host_process)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unknown benchmark {', '.join(unknown)}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    where = machine()
+    where = f"{machine()}; reference host {host_placement()}"
     print(f"machine: {where}", flush=True)
     figures: list[Figure] = []
     for name in names:

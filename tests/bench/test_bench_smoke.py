@@ -58,6 +58,13 @@ def test_run_all_prints_one_table_with_a_verdict_per_target() -> None:
     assert "failed:" not in out and "could not run" not in out
 
 
+def test_the_host_can_run_in_its_own_process() -> None:
+    proc = run(str(BENCH / "bench_discovery.py"), "--tiny", "--host-process")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "reference host in its own process" in proc.stdout
+    assert "discovery, 4 providers x 10 resources" in proc.stdout
+
+
 def test_run_all_refuses_an_unknown_benchmark() -> None:
     proc = run(str(BENCH / "run_all.py"), "--only", "nonsense")
     assert proc.returncode == 2
