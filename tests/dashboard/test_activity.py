@@ -64,3 +64,15 @@ def test_viewer_sees_and_exports_the_log(dash: Dashboard) -> None:
     assert list(table["old_ref"]) == ["srm_old"]
     assert not at.download_button(key="activity_csv").disabled
     assert b"srm_new" in dash.download("activity.csv")
+
+
+def test_a_person_signed_in_with_st_login_is_the_actor(dash: Dashboard) -> None:
+    at = dash.app()
+    at.user = {"is_logged_in": True, "email": "alice@acme.example", "name": "Alice"}
+    at.run()
+    assert_clean(at)
+    assert "alice@acme.example" in [t.value for t in at.sidebar.text]
+    goto(at, "bind")
+    at.button(key="apply_upgrades").click().run()
+    goto(at, "activity")
+    assert list(frame_with(at, "actor", "new_ref")["actor"]) == ["alice@acme.example"]
