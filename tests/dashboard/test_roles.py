@@ -121,3 +121,18 @@ def test_writes_only_under_the_allowed_roots(dash: Dashboard, tmp_path: Path) ->
     details = list(frame_with(at, "result", "detail")["detail"])
     assert any("outside the allowed roots" in d for d in details), details
     assert "binding_ref" not in dash.config("billing-service").split("tracker:")[1]
+
+
+def test_a_host_without_me_falls_back_to_the_role_setting(
+    dash: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker_core.client import HostClient
+
+    monkeypatch.setattr(HostClient, "me", lambda self: None)  # as a host answering 404
+    at = start(dash, "bind", "admin")  # the default setting is viewer
+    assert at.session_state["_tracker_session"].role == "viewer"
+    assert at.button(key="apply_upgrades").disabled
+    dash.monkeypatch.setenv("SK_TRACKER_ROLE", "admin")
+    at = start(dash, "bind", "admin")
+    assert at.session_state["_tracker_session"].role == "admin"
+    assert not at.button(key="apply_upgrades").disabled
