@@ -136,8 +136,10 @@ class Throttle:
             try:
                 value = fn(item)
             except RateLimitedError as exc:
+                # Pause first, then free the slot: no other worker slips in between.
+                again = retries < self.max_retries and self.rate_limited(exc.retry_after)
                 self.release(ok=False)
-                if retries >= self.max_retries or not self.rate_limited(exc.retry_after):
+                if not again:
                     raise
                 retries += 1
                 continue
