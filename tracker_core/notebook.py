@@ -37,12 +37,8 @@ from .binding import BindOutcome, ChooseFn, prepare
 from .config_io import load_config
 from .config_model import TrackerSection
 from .errors import (
-    AuthError,
     BindError,
-    HostError,
-    HostUnavailableError,
     NoCandidatesError,
-    TeamForbiddenError,
     UsageError,
 )
 from .providers import normalize_provider
@@ -432,17 +428,6 @@ def connect(
             overrides[key] = [overrides[key]]
     settings = load_settings(**overrides)
     service, identity = open_service(settings, role=role, transport=transport)
-    if identity.source == "settings":
-        # The session fell back to the role setting. That is right for a host without
-        # /me, but a rejected token, a wrong team or a host that is down would only
-        # fail every later cell: say so now.
-        try:
-            service.me()
-        except (AuthError, TeamForbiddenError, HostUnavailableError):
-            service.close()
-            raise
-        except HostError:
-            pass
     return Workspace(service, identity, settings)
 
 

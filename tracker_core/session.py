@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 
 from .access import AccessPolicy, Role
-from .errors import HostError
+from .errors import AuthError, HostError, HostUnavailableError, TeamForbiddenError
 from .service import TrackerService
 from .settings import Settings
 
@@ -26,9 +26,14 @@ class Identity:
 
 def resolve_identity(service: TrackerService, settings: Settings) -> Identity:
     """Who the token belongs to. A host without ``/me`` (404) falls back to the
-    ``role`` setting; any other failure also falls back, but never upgrades a role."""
+    ``role`` setting. A rejected token, a wrong team or a host that cannot be reached
+    raise here, at sign-in, rather than failing every later read; any other answer
+    also falls back to the setting."""
     try:
         me = service.me()
+    except (AuthError, TeamForbiddenError, HostUnavailableError):
+        service.close()
+        raise
     except HostError as exc:
         log.debug("/me unavailable: %s", exc)
         me = None
