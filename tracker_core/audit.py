@@ -11,6 +11,7 @@ repo one by one.
 from __future__ import annotations
 
 import logging
+import uuid as uuid_mod
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,7 +24,7 @@ from .client import HostClient
 from .concurrency import Throttle, bounded_map, outcome_of
 from .config_io import load_config, write_tracker
 from .errors import NoInstallationError, TrackerError, UsageError
-from .identity import ProjectIdentity
+from .identity import ProjectIdentity, kebab_case, node_id
 from .providers import PROVIDERS
 from .scan import LocalRepo, iter_repos
 from .status import upgrade_changes
@@ -232,8 +233,11 @@ def _identity_of(local: LocalRepo, row: AuditRow) -> ProjectIdentity:
     cfg = local.config
     if cfg is not None and cfg.project is not None:
         return cfg.project
-    # No identity on file: validate with an empty one; the host then answers on the ref.
-    return ProjectIdentity(uuid="", slug=row.project_slug or "", node_id="")
+    # No identity on file: validate under a placeholder identity (the nil uuid, which
+    # no project has), so the host answers on the ref alone rather than refusing an
+    # empty uuid as a malformed request.
+    slug = row.project_slug or kebab_case(local.path.name)
+    return ProjectIdentity(uuid=str(uuid_mod.UUID(int=0)), slug=slug, node_id=node_id())
 
 
 class _Index:
