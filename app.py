@@ -6,7 +6,7 @@ sidebar; each page lives in pages/.
 
 import streamlit as st
 
-from tracker_dashboard import entry, sidebar
+from tracker_dashboard import entry, sidebar, signin
 from tracker_dashboard import session as dash_session
 from tracker_dashboard.widgets import guard
 
@@ -19,7 +19,9 @@ page = st.navigation(
         st.Page("pages/repositories.py", title="Repositories", icon=":material/folder_code:"),
         st.Page("pages/bind.py", title="Bind", icon=":material/link:"),
         st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
-    ]
+    ],
+    # Before sign-in (when the deployment requires it) not even the page list shows.
+    position="hidden" if signin.signed_out() else "sidebar",
 )
 
 entry.resume_requested_page()

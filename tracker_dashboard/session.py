@@ -5,6 +5,10 @@ shared between sessions): the service with its access policy, and who is acting.
 The role comes from the host's ``/me`` (else the ``SK_TRACKER_ROLE`` setting); a
 rejected token, a wrong team or a host that cannot be reached stops the page with
 one clear line instead of showing data read by another session.
+
+When the deployment has sign-in configured (``signin.py``), the signed-in person's
+mapped role caps that role and they are the actor; the session is kept only while
+the same person with the same mapped role is signed in.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from tracker_core.service import TrackerService
 from tracker_core.session import Identity, open_service
 from tracker_core.settings import Settings, load_settings
 
+from .signin import SignIn, require_sign_in, sign_out_button
 from .text import error_line
 
 SESSION_KEY = "_tracker_session"
@@ -37,6 +42,7 @@ class DashboardSession:
     identity: Identity
     repo_roots: tuple[Path, ...] = field(default=())
     allowed_roots: tuple[Path, ...] = field(default=())
+    sign_in: SignIn | None = None  # who signed in through the identity provider, if configured
 
     @property
     def host(self) -> str:
@@ -72,12 +78,18 @@ def _login_name() -> str | None:
     return str(name) if name else None
 
 
-def open_session(settings: Settings | None = None) -> DashboardSession:
+def open_session(
+    settings: Settings | None = None, sign_in: SignIn | None = None
+) -> DashboardSession:
     """Sign in with the settings (environment, then settings file). Raises the
     ``TrackerError`` that stops the dashboard: bad settings, a rejected token, a
-    wrong team, an unreachable host."""
+    wrong team, an unreachable host. With ``sign_in`` the acting role is the lower
+    of the mapped role and the token's role, and the actor is that person."""
     settings = settings or load_settings()
-    service, identity = open_service(settings, actor=_login_name())
+    if sign_in is not None:
+        service, identity = open_service(settings, role=sign_in.role, actor=sign_in.user.label)
+    else:
+        service, identity = open_service(settings, actor=_login_name())
     if identity.source == "settings":
         # /me gave no answer: fine for a host without it (404), fatal otherwise.
         try:
@@ -93,20 +105,28 @@ def open_session(settings: Settings | None = None) -> DashboardSession:
         identity=identity,
         repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
         allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
+        sign_in=sign_in,
     )
 
 
 def current() -> DashboardSession:
     """This tab's session, signing in on first use; on failure the page shows the
     reason and a retry button, and stops."""
+    sign_in = require_sign_in()  # the sign-in screen, when configured and signed out
     existing = st.session_state.get(SESSION_KEY)
     if isinstance(existing, DashboardSession):
-        return existing
+        if existing.sign_in == sign_in:
+            return existing
+        # Someone else signed in, or their mapping changed: never reuse the old role.
+        del st.session_state[SESSION_KEY]
+        existing.service.close()
     try:
-        session = open_session()
+        session = open_session(sign_in=sign_in)
     except TrackerError as exc:
         st.error(error_line(exc))
         st.button("Retry", key="retry_sign_in")
+        if sign_in is not None:
+            sign_out_button()
         st.stop()
     st.session_state[SESSION_KEY] = session
     return session

@@ -12,6 +12,7 @@ from tracker_core.safe_text import clean_text
 
 from . import loaders
 from .session import DashboardSession
+from .signin import sign_out_button
 from .text import error_line
 
 
@@ -55,6 +56,8 @@ def render(session: DashboardSession) -> None:
             st.badge("admin", icon=":material/shield_person:", color="green")
         else:
             st.badge("viewer: read-only", icon=":material/visibility:", color="gray")
+        if session.sign_in is not None:
+            sign_out_button()
         st.caption("REPO ROOTS AUDITED")
         if not session.repo_roots:
             st.warning("No repo roots: set SK_TRACKER_REPO_ROOTS to audit local repos.")

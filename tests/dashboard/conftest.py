@@ -58,6 +58,12 @@ class Dashboard:
         self.monkeypatch.setenv("SK_TRACKER_TOKEN", value)
         return AppTest.from_file(str(APP), default_timeout=60)
 
+    def use_secrets(self, secrets: dict[str, Any] | None) -> None:
+        """The app's secrets, as if read from ``.streamlit/secrets.toml`` (``None``:
+        read the configured files again). Set on Streamlit's secrets singleton rather
+        than ``AppTest.secrets``, because ``st.login`` and ``st.user`` read that one."""
+        self.monkeypatch.setattr(st.secrets, "_secrets", secrets)
+
     def download(self, file_name: str) -> bytes:
         """The bytes the download button for ``file_name`` hands the browser."""
         data = self.downloads[file_name]()
@@ -104,6 +110,9 @@ def dash(host: HostHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
     monkeypatch.setattr(app_test_module, "PagesManager", _NavigationPages)
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+    # No developer's own .streamlit/secrets.toml reaches the tests: the app sees
+    # exactly the secrets a test gives it (``dash.use_secrets``), none by default.
+    monkeypatch.setattr(st.secrets, "_secrets", {})
     clear_caches()
     try:
         yield dashboard
