@@ -232,6 +232,10 @@ class HostClient:
         self._retry = retry or RetryPolicy()
         self._count_lock = threading.Lock()
         self._request_count = 0
+        # When the host asks one call to back off (429), every call of this client
+        # holds off until then, instead of each thread finding out with its own 429.
+        self._pause_lock = threading.Lock()
+        self._pause_until = 0.0
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(self._timeout),
@@ -398,11 +402,13 @@ class HostClient:
         budget = RetryBudget(self._retry)
         url = self.base_url + call.path
         refreshed = False
+        own_pause = 0.0  # the end of a pause this call set itself (and waited out)
         while True:
             token = self._token_value()
             if token not in call.tokens:
                 call.tokens.append(token)
             request_headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
+            self._wait_out_pause(budget, own_pause)
             budget.attempts += 1
             self._count()
             started = time.monotonic()
@@ -458,6 +464,7 @@ class HostClient:
                 wait = budget.next_wait(asked)
                 if wait is None:
                     raise self._rate_limited(response, call, budget, asked)
+                own_pause = self._pause_all(wait)
                 budget.wait(wait)
                 continue
             if status >= 500:
@@ -468,6 +475,21 @@ class HostClient:
                 budget.wait(wait)
                 continue
             raise self._error_for(response, call)
+
+    def _pause_all(self, seconds: float) -> float:
+        with self._pause_lock:
+            self._pause_until = max(self._pause_until, time.monotonic() + seconds)
+            return self._pause_until
+
+    def _wait_out_pause(self, budget: RetryBudget, own_pause: float) -> None:
+        """Hold this attempt while another call of this client was told to back off
+        (a pause this call set itself was already waited out; never past this call's
+        own time budget)."""
+        with self._pause_lock:
+            until = self._pause_until
+        pause = until - time.monotonic()
+        if pause > 0 and until > own_pause:
+            budget.wait(min(pause, budget.remaining))
 
     def _refreshed_token(self, old: str) -> bool:
         """Ask the provider for a new token once; true when it gave a different one."""

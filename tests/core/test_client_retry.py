@@ -347,3 +347,58 @@ def test_parse_retry_after_forms():
     assert parse_retry_after("-4") == 0.0
     for unreadable in (None, "", "soon", "nan", "inf"):
         assert parse_retry_after(unreadable) is None
+
+
+def test_a_429_holds_every_call_of_the_client_until_the_pause_ends() -> None:
+    """One call told to back off makes the client's other calls wait too, instead of
+    each thread collecting its own 429."""
+    import threading
+    import time as time_mod
+
+    import httpx
+
+    from tracker_core import HostClient
+    from tracker_core.retry import RetryPolicy
+
+    first = threading.Event()
+    lock = threading.Lock()
+    arrivals: list[float] = []
+    told_at: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            if not first.is_set():
+                first.set()
+                told_at.append(time_mod.monotonic())
+                return httpx.Response(
+                    429,
+                    headers={"Retry-After": "1"},
+                    json={
+                        "error_code": "rate_limited",
+                        "message": "slow down",
+                        "error_category": "rate_limit",
+                        "retryable": True,
+                        "user_action_required": False,
+                        "retry_after_seconds": 1,
+                    },
+                )
+            arrivals.append(time_mod.monotonic())
+        return httpx.Response(200, json={"user": "u", "team_slug": "acme", "role": "admin"})
+
+    client = HostClient(
+        "https://host.example",
+        "tok",
+        "acme",
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_attempts=3, max_total=10),
+    )
+    told = threading.Thread(target=client.me)
+    told.start()
+    first.wait(5)
+    others = [threading.Thread(target=client.me) for _ in range(3)]
+    for t in others:
+        t.start()
+    for t in [told, *others]:
+        t.join(10)
+    assert len(arrivals) == 4  # the retried call and the three others, no extra 429s
+    assert min(arrivals) >= told_at[0] + 0.9
