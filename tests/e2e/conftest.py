@@ -12,10 +12,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -86,6 +89,17 @@ class Dashboard:
         return (self.path(name) / ".kittify" / "config.yaml").read_text(encoding="utf-8")
 
 
+class StartDashboard(Protocol):
+    def __call__(
+        self,
+        role: str,
+        *,
+        against: HostHandle | None = None,
+        token: str | None = None,
+        secrets: str | None = None,
+    ) -> Dashboard: ...
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -101,32 +115,56 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> No
 
 
 @pytest.fixture
-def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[Callable[[str], Dashboard]]:
-    """``start_dashboard(role)``: the app served for a session with that role's token."""
+def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard]:
+    """``start_dashboard(role)``: the app served for a session with that role's token.
+
+    Keywords: ``against`` another host than the ``host`` fixture's, ``token`` instead
+    of the role's, ``secrets`` the text of the server's ``secrets.toml`` (``{port}``
+    is the server's port). Each server runs in a folder of its own with its own HOME
+    and reads exactly that secrets file (none by default), so neither the developer's
+    ``~/.streamlit`` nor a ``.streamlit/secrets.toml`` in the checkout reaches it.
+    """
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start(role: str) -> Dashboard:
-        root = tmp_path / role / "repos"
+    def start(
+        role: str,
+        *,
+        against: HostHandle | None = None,
+        token: str | None = None,
+        secrets: str | None = None,
+    ) -> Dashboard:
+        target = against or host
+        name = f"{role}-{len(procs)}"
+        work = tmp_path / name
+        root = work / "repos"
         repos = {r.name: r for r in write_demo_repos(root)}
-        log = tmp_path / role / "activity.jsonl"
+        log = work / "activity.jsonl"
         port = _free_port()
+        home = work / "home"
+        (work / ".streamlit").mkdir(parents=True)
+        home.mkdir()
+        secrets_file = work / ".streamlit" / "secrets.toml"
+        if secrets is not None:
+            secrets_file.write_text(secrets.replace("{port}", str(port)), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SK_TRACKER_")}
         env.update(
-            SPEC_KITTY_SAAS_URL=host.url,
-            SK_TRACKER_TOKEN=host.admin_token if role == "admin" else host.viewer_token,
-            SK_TRACKER_TEAM=host.team,
+            HOME=str(home),
+            SPEC_KITTY_SAAS_URL=target.url,
+            SK_TRACKER_TOKEN=token
+            or (target.admin_token if role == "admin" else target.viewer_token),
+            SK_TRACKER_TEAM=target.team,
             SK_TRACKER_REPO_ROOTS=str(root),
             SK_TRACKER_ACTIVITY_LOG=str(log),
-            SK_TRACKER_SETTINGS_FILE=str(tmp_path / "no-settings.toml"),
+            SK_TRACKER_SETTINGS_FILE=str(work / "no-settings.toml"),
             SK_TRACKER_UPGRADE_ON_READ="false",
         )
-        log_file = tmp_path / f"streamlit-{role}.log"
+        log_file = work / "streamlit.log"
         cmd = [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(PROJECT_ROOT / "app.py"),
+            str(PROJECT_ROOT / "app.py"),  # pages/ resolve next to app.py, not the cwd
             "--server.headless",
             "true",
             "--server.address",
@@ -137,11 +175,11 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[Callable[[str]
             "none",
             "--browser.gatherUsageStats",
             "false",
+            "--secrets.files",
+            str(secrets_file),
         ]
         with log_file.open("wb") as out:
-            proc = subprocess.Popen(
-                cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT
-            )
+            proc = subprocess.Popen(cmd, env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT)
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc, log_file)
@@ -157,3 +195,36 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[Callable[[str]
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@dataclass
+class IdentityProvider:
+    """A local OpenID Connect provider (oidc-provider-mock): any client id and secret
+    are accepted, and whoever signs in types their subject on its authorization page."""
+
+    url: str
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}/.well-known/openid-configuration"
+
+    def add_user(self, sub: str, **claims: object) -> None:
+        """The claims the ID token carries when ``sub`` signs in."""
+        response = httpx.put(f"{self.url}/users/{quote(sub, safe='')}", json=claims, timeout=5)
+        assert response.status_code == 204, response.text
+
+
+@pytest.fixture(scope="module")
+def identity_provider() -> Iterator[IdentityProvider]:
+    import oidc_provider_mock
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield IdentityProvider(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
