@@ -95,8 +95,9 @@ def signed_out() -> bool:
         return True
 
 
-def sign_out_button(*, where: Any = st) -> None:
-    if where.button("Sign out", key="sign_out", icon=":material/logout:"):
+def sign_out_button() -> None:
+    """Ends the sign-in (and the provider's session, when it supports that)."""
+    if st.button("Sign out", key="sign_out", icon=":material/logout:"):
         st.logout()
 
 
