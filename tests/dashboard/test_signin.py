@@ -197,3 +197,17 @@ def test_an_unreadable_secrets_file_fails_closed(dash: Dashboard, tmp_path: Path
     (error,) = at.error
     assert "secrets file cannot be read" in error.value
     assert not at.dataframe and SESSION_KEY not in at.session_state
+
+
+def test_a_viewer_after_an_admin_shares_the_data_but_not_the_role(dash: Dashboard) -> None:
+    configure(dash, ROLES)
+    admin = signed_in(dash, ALICE)
+    goto(admin, "bind")
+    assert not admin.button(key="apply_upgrades").disabled
+    viewer = signed_in(dash, VICTOR)  # another browser, same server caches
+    goto(viewer, "bind")
+    requests = viewer.session_state[SESSION_KEY].service.client.request_count
+    assert requests == 1  # its own /me only: the host reads came from the shared cache
+    assert viewer.button(key="apply_upgrades").disabled
+    assert viewer.session_state[SESSION_KEY].role == "viewer"
+    assert admin.session_state[SESSION_KEY].role == "admin"
