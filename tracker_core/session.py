@@ -13,6 +13,7 @@ from .access import AccessPolicy, Role
 from .errors import AuthError, HostError, HostUnavailableError, TeamForbiddenError
 from .service import TrackerService
 from .settings import Settings
+from .signin import lower_role
 
 log = logging.getLogger("tracker_core.session")
 
@@ -55,7 +56,7 @@ def open_service(
     the shared token could do, never more)."""
     probe = TrackerService.from_settings(settings, transport=transport)
     ident = resolve_identity(probe, settings)
-    effective: Role = "viewer" if "viewer" in (ident.role, role) else "admin"
+    effective = lower_role(ident.role, role)
     ident = Identity(user=actor or ident.user, role=effective, source=ident.source)
     probe.policy = AccessPolicy(
         role=effective, actor=ident.user, allowed_roots=settings.effective_allowed_roots
