@@ -106,6 +106,9 @@ def create_app(settings: HostSettings) -> FastAPI:
         ),
         docs_url="/docs" if settings.dev else None,
         redoc_url=None,
+        # A path without its trailing slash is an error in the envelope, not a bare
+        # 307: clients must not follow redirects with a bearer token.
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     app.openapi = lambda: _openapi_without_default_422(app)  # type: ignore[method-assign]

@@ -113,6 +113,9 @@ def test_body_limit_is_configurable(make_host: Callable[..., HostHandle]) -> Non
         ("GET", "/", 404, "not_found"),
         ("GET", "/api/v1/tracker/nothing/", 404, "not_found"),
         ("GET", "/api/v1/tracker/../../etc/passwd", 404, "not_found"),
+        # Without its trailing slash a path is not found (no redirect to follow).
+        ("GET", RESOURCES.rstrip("/"), 404, "not_found"),
+        ("POST", CONFIRM.rstrip("/"), 404, "not_found"),
         ("PUT", RESOURCES, 405, "method_not_allowed"),
         ("DELETE", CONFIRM, 405, "method_not_allowed"),
         ("GET", CONFIRM, 405, "method_not_allowed"),
