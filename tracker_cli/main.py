@@ -252,9 +252,7 @@ def audit(
     debug: DebugOpt = False,
 ) -> None:
     """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
-    from dataclasses import replace
-
-    from tracker_core.audit import AuditReport
+    from tracker_core.audit import after_upgrades
 
     from . import render
 
@@ -276,22 +274,7 @@ def audit(
         else:
             report = service.audit(roots)
         upgrades = service.apply_upgrades(report) if apply_upgrades else []
-    done = {u.repo for u in upgrades if u.ok}
-    if done:
-        rows = [
-            replace(
-                r,
-                state="bound",
-                binding_ref=r.pending_ref,
-                pending_ref=None,
-                reason="upgraded to binding_ref",
-                guidance="",
-            )
-            if r.repo in done
-            else r
-            for r in report.rows
-        ]
-        report = AuditReport(rows, report.unclaimed, report.provider_errors, report.validate_calls)
+    report = after_upgrades(report, upgrades)
     if as_json:
         render.print_json(render.audit_json(report, upgrades))
     else:

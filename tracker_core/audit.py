@@ -454,3 +454,25 @@ def apply_upgrades(
             except OSError as exc:
                 log.warning("activity log not written: %s", exc)
     return results
+
+
+def after_upgrades(report: AuditReport, results: Sequence[UpgradeResult]) -> AuditReport:
+    """The report as it stands once ``results`` were applied: each repo upgraded now
+    routes by the ref it was given, which the host listed as active, so it is bound."""
+    done = {r.repo for r in results if r.ok}
+    if not done:
+        return report
+    rows = [
+        replace(
+            r,
+            state="bound",
+            binding_ref=r.pending_ref,
+            pending_ref=None,
+            reason="upgraded to binding_ref",
+            guidance="",
+        )
+        if r.repo in done
+        else r
+        for r in report.rows
+    ]
+    return replace(report, rows=rows)
