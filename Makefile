@@ -1,19 +1,33 @@
-# Everything runs from a local virtualenv that the first target creates.
+# Everything runs from a local virtualenv installed from uv.lock (exact versions, hashes).
 PYTHON ?= python3
+UV_VERSION := 0.9.30
+UV := $(PYTHON) -m uv
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test demo lint bench faults clean
+.PHONY: test test-latest demo lint bench faults lock clean uv
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+
+# --frozen: install exactly what uv.lock says, never re-resolve.
+$(STAMP): pyproject.toml uv.lock | uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-extras --python $(PYTHON) -q
 	touch $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The newest versions pyproject.toml's ranges allow, in a venv of its own: upgrades on purpose.
+test-latest: uv
+	rm -rf .venv-latest
+	$(UV) venv -q --python $(PYTHON) .venv-latest
+	$(UV) pip install -q --python .venv-latest/bin/python --upgrade -e '.[all]' --group dev
+	.venv-latest/bin/python -m pytest -q
+
+lock: uv
+	$(UV) lock --upgrade --python $(PYTHON)
 
 demo: $(STAMP)
 	$(VENV)/bin/sk-tracker demo
@@ -26,8 +40,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
-clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
-
 faults: $(STAMP)
 	$(PY) -m tests.faults.matrix
+
+clean:
+	rm -rf $(VENV) .venv-latest .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -254,6 +254,21 @@ def _error_reason(exc: yaml.YAMLError, text: str) -> str:
     return "invalid YAML: " + (str(exc).splitlines() or ["unreadable"])[0]
 
 
+_QUOTED_RE = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|#[^\n]*")
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest run of unclosed flow brackets in ``text``, quoted strings and comments aside."""
+    depth = deepest = 0
+    for char in _QUOTED_RE.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
+
+
 def _events(text: str) -> Iterator[Any]:
     parser = _Parser(text)
     try:
@@ -285,6 +300,12 @@ class _Composer:
             for event in _events(self.text):
                 self.feed(event)
         except yaml.YAMLError as exc:
+            # libyaml has a nesting limit of its own that can stop the parse before
+            # our event count sees the depth: the reason stays ours either way.
+            mark = getattr(exc, "problem_mark", None)
+            end = mark.index if mark is not None else len(self.text)
+            if _flow_depth(self.text[: end + 1]) >= MAX_DEPTH:
+                raise YamlError(f"nested deeper than {MAX_DEPTH} levels") from None
             raise YamlError(_error_reason(exc, self.text)) from None
         return self.root
 
