@@ -16,11 +16,11 @@ from common import LATENCY_MS, Figure, clock, main_for, median_time, reference_h
 from workload import installation, mappings_needed, write_repos
 
 from tracker_core import HostClient
-from tracker_core.audit import AuditReport, audit
+from tracker_core.config.identity import ProjectIdentity
 from tracker_core.errors import HostRequestError, StaleBindingError
-from tracker_core.identity import ProjectIdentity
+from tracker_core.flows.audit import AuditReport, audit
+from tracker_core.local.scan import find_repos, read_repo, scan_roots
 from tracker_core.providers import PROVIDERS
-from tracker_core.scan import find_repos, read_repo, scan_roots
 
 SPEEDUP_TARGET = 20.0
 IDEAL_TARGET = 2.0

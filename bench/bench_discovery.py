@@ -23,8 +23,8 @@ from common import (
 )
 from workload import PROVIDERS, installation
 
-from tracker_core.discovery import discover, discover_all
-from tracker_core.wire import ResourceList
+from tracker_core.flows.discovery import discover, discover_all
+from tracker_core.host.wire import ResourceList
 
 TARGET = 1.5  # x one round-trip
 

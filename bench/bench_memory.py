@@ -42,8 +42,8 @@ def _rss_mb() -> float:
 def probe(root: Path) -> dict[str, float]:
     """In this process: traced peaks of the scan and of the audit, and the RSS."""
     from tracker_core import HostClient
-    from tracker_core.audit import audit
-    from tracker_core.scan import scan_roots
+    from tracker_core.flows.audit import audit
+    from tracker_core.local.scan import scan_roots
 
     with HostClient(os.environ[URL_ENV], os.environ[TOKEN_ENV], TEAM) as client:
         client.mappings("linear")  # imports and connection set up before measuring

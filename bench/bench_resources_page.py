@@ -25,8 +25,8 @@ from unittest import mock
 from common import Figure, clock, main_for, median_time, reference_host
 from workload import PROVIDERS, installation, mappings_needed, write_repos
 
-from tracker_core.audit import audit
-from tracker_core.discovery import discover_all
+from tracker_core.flows.audit import audit
+from tracker_core.flows.discovery import discover_all
 
 FIRST_TARGET = 3.0
 RERUN_TARGET = 0.5

@@ -14,7 +14,7 @@ from common import Figure, main_for, median_time
 from ruamel.yaml import YAML
 from workload import installation, mappings_needed, write_repos
 
-from tracker_core.scan import find_repos, scan_roots
+from tracker_core.local.scan import find_repos, scan_roots
 
 TARGET_SECONDS = 2.0
 CONFIG = os.path.join(".kittify", "config.yaml")

@@ -26,7 +26,7 @@ import httpx
 from pydantic import SecretStr
 
 from tracker_core import HostClient
-from tracker_core.retry import RetryPolicy
+from tracker_core.host.retry import RetryPolicy
 from tracker_host.server import run_in_thread
 from tracker_host.settings import ADMIN_TOKEN_ENV, VIEWER_TOKEN_ENV, HostSettings
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from tracker_core import views
-from tracker_core.activity import ActivityLog
+from tracker_core.flows.activity import ActivityLog
+from tracker_core.tables import views
 from tracker_dashboard import entry, session
 from tracker_dashboard.widgets import download_csv
 

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from tracker_core import views
+from tracker_core.tables import views
 from tracker_dashboard import entry, loaders, session
 from tracker_dashboard.text import md_text
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker_core import views
+from tracker_core.tables import views
 from tracker_dashboard import entry, loaders, selection, session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import download_csv

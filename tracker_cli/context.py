@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from tracker_core.service import TrackerService
-    from tracker_core.settings import Settings
+    from tracker_core.access.settings import Settings
+    from tracker_core.flows.service import TrackerService
 
 SaasUrl = Annotated[
     str | None,
@@ -38,7 +38,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def settings_from(saas_url: str | None, token_file: Path | None) -> Settings:
-    from tracker_core.settings import load_settings
+    from tracker_core.access.settings import load_settings
 
     overrides: dict[str, object] = {"saas_url": saas_url}
     if token_file is not None:
@@ -51,7 +51,7 @@ def settings_from(saas_url: str | None, token_file: Path | None) -> Settings:
 def service_from(
     saas_url: str | None, token_file: Path | None, settings: Settings | None = None
 ) -> TrackerService:
-    from tracker_core.service import TrackerService
+    from tracker_core.flows.service import TrackerService
 
     return TrackerService.from_settings(settings or settings_from(saas_url, token_file))
 

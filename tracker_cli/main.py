@@ -23,7 +23,7 @@ from .context import (
 from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors
 
 if TYPE_CHECKING:
-    from tracker_core.discovery import ProviderReadout
+    from tracker_core.flows.discovery import ProviderReadout
 
 app = typer.Typer(
     name="sk-tracker",
@@ -64,7 +64,7 @@ def _root(debug: DebugOpt = False) -> None:
 def _fail_if_incomplete(items: Sequence[ProviderReadout]) -> None:
     """A view across providers with a provider that could not be read (host down,
     protocol error) is incomplete: after showing what was read, fail with one line."""
-    from tracker_core.discovery import first_failure
+    from tracker_core.flows.discovery import first_failure
 
     failure = first_failure(items)
     if failure is not None:
@@ -142,8 +142,8 @@ def bind(
     """Bind this repo to a tracker resource: exact match → auto-bind, else choose."""
     from rich.text import Text
 
-    from tracker_core.config_model import TrackerSection
-    from tracker_core.wire import Candidate
+    from tracker_core.config.config_model import TrackerSection
+    from tracker_core.host.wire import Candidate
 
     from . import render
     from .prompt import read_answer
@@ -252,7 +252,7 @@ def audit(
     debug: DebugOpt = False,
 ) -> None:
     """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
-    from tracker_core.audit import after_upgrades
+    from tracker_core.flows.audit import after_upgrades
 
     from . import render
 

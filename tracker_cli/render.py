@@ -29,12 +29,12 @@ from rich.text import Text
 from tracker_core.safe_text import clean_text
 
 if TYPE_CHECKING:
-    from tracker_core.audit import AuditReport, UpgradeResult
-    from tracker_core.binding import BindOutcome
-    from tracker_core.config_model import TrackerSection
-    from tracker_core.discovery import ProviderInventory
-    from tracker_core.status import ProviderInstallation, StatusReport
-    from tracker_core.wire import Candidate, Resource
+    from tracker_core.config.config_model import TrackerSection
+    from tracker_core.flows.audit import AuditReport, UpgradeResult
+    from tracker_core.flows.binding import BindOutcome
+    from tracker_core.flows.discovery import ProviderInventory
+    from tracker_core.flows.status import ProviderInstallation, StatusReport
+    from tracker_core.host.wire import Candidate, Resource
 
 PIPE_WIDTH = 1000  # piped rows are never wrapped
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .access import AccessPolicy
-from .activity import ActivityEntry, ActivityLog
-from .audit import AuditReport, AuditRow, UpgradeResult
-from .auth import CallbackToken, FileToken, StaticToken, TokenProvider
-from .binding import BindOutcome
-from .client import HostClient
-from .config_io import config_diff, load_config, write_tracker
-from .config_model import TrackerProjectConfig, TrackerSection
-from .discovery import ProviderInventory
-from .errors import (
+from tracker_core.access.policy import AccessPolicy
+from tracker_core.access.settings import Settings, load_settings
+from tracker_core.config.config_io import config_diff, load_config, write_tracker
+from tracker_core.config.config_model import TrackerProjectConfig, TrackerSection
+from tracker_core.config.identity import ProjectIdentity
+from tracker_core.errors import (
     AlreadyBoundError,
     AuthError,
     BindError,
@@ -41,15 +37,19 @@ from .errors import (
     TrackerError,
     UsageError,
 )
-from .identity import ProjectIdentity
-from .providers import PROVIDERS, normalize_provider
-from .scan import LocalRepo, find_repos, scan_roots
-from .service import TrackerService
-from .settings import Settings, load_settings
-from .status import ProviderInstallation, StatusReport
+from tracker_core.flows.activity import ActivityEntry, ActivityLog
+from tracker_core.flows.audit import AuditReport, AuditRow, UpgradeResult
+from tracker_core.flows.binding import BindOutcome
+from tracker_core.flows.discovery import ProviderInventory
+from tracker_core.flows.service import TrackerService
+from tracker_core.flows.status import ProviderInstallation, StatusReport
+from tracker_core.host.auth import CallbackToken, FileToken, StaticToken, TokenProvider
+from tracker_core.host.client import HostClient
+from tracker_core.local.scan import LocalRepo, find_repos, scan_roots
+from tracker_core.providers import PROVIDERS, normalize_provider
 
 if TYPE_CHECKING:
-    from .frames import (
+    from tracker_core.tables.frames import (
         audit_frame,
         bindings_frame,
         health_frame,
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         resources_frame,
         unclaimed_frame,
     )
-    from .notebook import Workspace, connect, style
+    from tracker_core.tables.notebook import Workspace, connect, style
 
 _LAZY_FRAMES = {
     "audit_frame",
@@ -75,11 +75,11 @@ _LAZY_NOTEBOOK = {"Workspace", "connect", "style"}
 def __getattr__(name: str) -> Any:
     # Loaded on first use: both import pandas.
     if name in _LAZY_FRAMES:
-        from . import frames
+        from tracker_core.tables import frames
 
         return getattr(frames, name)
     if name in _LAZY_NOTEBOOK:
-        from . import notebook
+        from tracker_core.tables import notebook
 
         return getattr(notebook, name)
     raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")

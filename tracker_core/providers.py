@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import UsageError
+from tracker_core.errors import UsageError
 
 PROVIDERS: tuple[str, ...] = ("linear", "jira", "github", "gitlab", "azure_devops")
 

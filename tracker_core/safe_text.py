@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import UsageError
+from tracker_core.errors import UsageError
 
 ELLIPSIS = "…"
 

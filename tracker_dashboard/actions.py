@@ -1,6 +1,6 @@
 """The dashboard's mutating actions: bind one repo, re-bind many, apply upgrades.
 
-Each goes through ``TrackerService`` / ``tracker_core.rebind``, whose access policy
+Each goes through ``TrackerService`` / ``tracker_core.flows.rebind``, whose access policy
 is checked again right before anything is sent or written, so a viewer session
 causes no bind-confirm and no file write even if a control were enabled by mistake
 (or this function called directly). Every outcome becomes a ``Change`` in the
@@ -17,11 +17,11 @@ from typing import Literal
 
 import streamlit as st
 
-from tracker_core import rebind
-from tracker_core.audit import AuditReport, AuditRow
-from tracker_core.binding import BindOutcome
 from tracker_core.errors import TrackerError
-from tracker_core.wire import Candidate, Resource
+from tracker_core.flows import rebind
+from tracker_core.flows.audit import AuditReport, AuditRow
+from tracker_core.flows.binding import BindOutcome
+from tracker_core.host.wire import Candidate, Resource
 
 from . import loaders
 from .session import DashboardSession

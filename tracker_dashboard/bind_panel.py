@@ -14,11 +14,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.mutable_status_container import StatusContainer
 
-from tracker_core import binding, rebind, views
-from tracker_core.audit import AuditRow
+from tracker_core.flows import binding, rebind
+from tracker_core.flows.audit import AuditRow
+from tracker_core.host.wire import Candidate, ResolveResult
 from tracker_core.providers import PROVIDERS
 from tracker_core.safe_text import clean_text
-from tracker_core.wire import Candidate, ResolveResult
+from tracker_core.tables import views
 
 from . import actions
 from .loaders import Audit, Inventory

@@ -26,13 +26,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tracker_core import views
-from tracker_core.audit import AuditReport
 from tracker_core.errors import HostUnavailableError
+from tracker_core.flows.audit import AuditReport
+from tracker_core.flows.service import TrackerService
+from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
+from tracker_core.local.scan import LocalRepo
 from tracker_core.providers import PROVIDERS
-from tracker_core.repo_cache import Fingerprint, RepoScanCache
-from tracker_core.scan import LocalRepo
-from tracker_core.service import TrackerService
+from tracker_core.tables import views
 
 from .session import DashboardSession
 

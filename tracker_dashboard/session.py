@@ -18,6 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from tracker_core.access.settings import Settings, load_settings
 from tracker_core.errors import (
     AuthError,
     HostError,
@@ -25,9 +26,8 @@ from tracker_core.errors import (
     TeamForbiddenError,
     TrackerError,
 )
-from tracker_core.service import TrackerService
-from tracker_core.session import Identity, open_service
-from tracker_core.settings import Settings, load_settings
+from tracker_core.flows.service import TrackerService
+from tracker_core.flows.session import Identity, open_service
 
 from .signin import SignIn, require_sign_in, sign_out_button
 from .text import error_line

@@ -3,7 +3,7 @@
 
 With an ``[auth]`` section in the app's secrets, a visitor sees the sign-in screen
 and nothing else until signed in; the role then comes from ``[sk_tracker.roles]``
-(``tracker_core.signin``) and can only be lowered further by the host's answer for
+(``tracker_core.access.role_rules``) and can only be lowered further by the host's answer for
 the shared token. Without ``[auth]`` this module does nothing and the dashboard is a
 local single-user app, as before.
 
@@ -21,9 +21,9 @@ from typing import Any, NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitSecretNotFoundError
 
-from tracker_core.access import Role
+from tracker_core.access.policy import Role
+from tracker_core.access.role_rules import RoleRules, SignedInUser, mapped_role, user_from_claims
 from tracker_core.errors import SettingsError, TrackerError
-from tracker_core.signin import RoleRules, SignedInUser, mapped_role, user_from_claims
 
 from .text import error_line, md_text
 

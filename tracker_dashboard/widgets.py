@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from tracker_core import views
 from tracker_core.errors import TrackerError
+from tracker_core.tables import views
 
 from .session import DashboardSession
 from .text import error_line, md_text

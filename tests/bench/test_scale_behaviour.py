@@ -17,12 +17,12 @@ import pytest
 from tests.support.host import ADMIN_TOKEN, host_settings
 from tests.support.repos import COMMON, make_repo, project_section, tracker_section
 from tracker_core import HostClient
-from tracker_core.audit import audit
-from tracker_core.concurrency import Throttle, bounded_map
+from tracker_core.config.identity import ProjectIdentity
 from tracker_core.errors import RateLimitedError
-from tracker_core.identity import ProjectIdentity
-from tracker_core.retry import RetryPolicy
-from tracker_core.scan import find_repos, scan_roots
+from tracker_core.flows.audit import audit
+from tracker_core.host.concurrency import Throttle, bounded_map
+from tracker_core.host.retry import RetryPolicy
+from tracker_core.local.scan import find_repos, scan_roots
 from tracker_host.server import RunningHost, run_in_thread
 
 # --- the throttle on its own --------------------------------------------------------

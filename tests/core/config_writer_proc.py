@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from tracker_core.config_io import render_tracker_update, scan_config, write_tracker
+from tracker_core.config.config_io import render_tracker_update, scan_config, write_tracker
 from tracker_core.errors import ConfigConflictError
 
 

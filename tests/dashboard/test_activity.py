@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
-from tracker_core.activity import ActivityLog
+from tracker_core.flows.activity import ActivityLog
 from tracker_host import seed
 
 

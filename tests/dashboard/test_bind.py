@@ -10,8 +10,8 @@ import yaml
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
 from tests.support.services import make_service
-from tracker_core.access import AccessPolicy
-from tracker_core.binding import PENDING_REF
+from tracker_core.access.policy import AccessPolicy
+from tracker_core.flows.binding import PENDING_REF
 from tracker_host import seed
 
 

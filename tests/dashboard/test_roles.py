@@ -53,9 +53,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from tracker_core import binding
-from tracker_core.audit import AuditRow
-from tracker_core.rebind import RebindItem
+from tracker_core.flows import binding
+from tracker_core.flows.audit import AuditRow
+from tracker_core.flows.rebind import RebindItem
 from tracker_dashboard import actions
 from tracker_dashboard.session import open_session
 
@@ -126,7 +126,7 @@ def test_writes_only_under_the_allowed_roots(dash: Dashboard, tmp_path: Path) ->
 def test_a_host_without_me_falls_back_to_the_role_setting(
     dash: Dashboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker_core.client import HostClient
+    from tracker_core.host.client import HostClient
 
     monkeypatch.setattr(HostClient, "me", lambda self: None)  # as a host answering 404
     at = start(dash, "bind", "admin")  # the default setting is viewer

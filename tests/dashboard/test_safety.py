@@ -120,7 +120,7 @@ def test_missing_settings_name_the_variable(dash: Dashboard) -> None:
 def test_an_unexpected_failure_is_a_message_not_a_traceback(
     dash: Dashboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker_core import views
+    from tracker_core.tables import views
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom")

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from tracker_core.errors import PermissionDeniedError, SettingsError
-from tracker_core.signin import (
+from tracker_core.access.role_rules import (
     RoleRules,
     SignInRefusedError,
     lower_role,
     mapped_role,
     user_from_claims,
 )
+from tracker_core.errors import PermissionDeniedError, SettingsError
 
 RULES = RoleRules.from_settings(
     {

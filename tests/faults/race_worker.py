@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from tracker_core import ConfigConflictError, HostClient, TrackerService
-from tracker_core.config_io import load_config, write_tracker
+from tracker_core.config.config_io import load_config, write_tracker
 
 LABELS = ("Backend API (LINEAR-456)", "Mobile App (LINEAR-789)")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_config_hostile import HOSTILE
+from tests.core.config.test_config_hostile import HOSTILE
 from tests.support.host import HostHandle
 from tests.support.repos import make_repo
 from tracker_core import ConfigError, PathNotAllowedError, TrackerError, TrackerService

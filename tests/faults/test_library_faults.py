@@ -21,7 +21,7 @@ from tracker_core import (
     TrackerError,
     TrackerService,
 )
-from tracker_core.retry import RetryPolicy
+from tracker_core.host.retry import RetryPolicy
 from tracker_host import seed
 
 FAULTS: dict[str, Callable[[httpx.Request], Exception]] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.host import HostHandle
-from tracker_core.notebook import Workspace, connect
+from tracker_core.tables.notebook import Workspace, connect
 from tracker_host.demo_repos import DemoRepo, write_demo_repos
 
 # Settings that must not leak in from the machine running the tests.

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.support.host import HostHandle
-from tracker_core.config_io import load_config
+from tracker_core.config.config_io import load_config
 from tracker_host.demo_repos import DemoRepo
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "binding_audit.ipynb"

@@ -10,14 +10,14 @@ import pytest
 
 from tests.support.host import HostHandle
 from tracker_core.errors import UsageError
-from tracker_core.frames import (
+from tracker_core.tables.frames import (
     AUDIT_COLUMNS,
     BINDING_COLUMNS,
     PROVIDER_COLUMNS,
     RESOURCE_COLUMNS,
     UNCLAIMED_COLUMNS,
 )
-from tracker_core.notebook import (
+from tracker_core.tables.notebook import (
     CANDIDATE_COLUMNS,
     OVERVIEW_COLUMNS,
     UPGRADE_COLUMNS,

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.host import HostHandle
 from tests.support.repos import make_repo
-from tracker_core.config_io import load_config
+from tracker_core.config.config_io import load_config
 from tracker_core.errors import (
     AuthError,
     BindError,
@@ -24,7 +24,7 @@ from tracker_core.errors import (
     TrackerError,
     UsageError,
 )
-from tracker_core.notebook import Workspace, connect
+from tracker_core.tables.notebook import Workspace, connect
 from tracker_host.demo_repos import DemoRepo
 
 Snapshot = Callable[[], dict[str, bytes]]

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tests.support.host import HostHandle
-from tracker_core.notebook import Workspace, connect, style
+from tracker_core.tables.notebook import Workspace, connect, style
 
 HOSTILE_LABEL = "<img src=x onerror=alert(1)> **bold** \x1b[31mred\x1b[0m bell\x07end"
 HOSTILE_WORKSPACE = "<script>alert(2)</script>\x1b]0;title\x07 Ops\x00"

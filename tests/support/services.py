@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.host import HostHandle
 from tracker_core import AccessPolicy, HostClient, TrackerService
-from tracker_core.retry import RetryPolicy
+from tracker_core.host.retry import RetryPolicy
 
 # Fast retries so fault tests finish quickly; the real budget logic still applies.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_total=5.0)

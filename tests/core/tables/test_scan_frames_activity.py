@@ -1,0 +1,139 @@
+"""Repo scan, DataFrame builders (columns, dtypes, empty cases) and the activity log."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tests.support.repos import COMMON, make_repo
+from tracker_core import ActivityLog, TrackerService
+from tracker_core.flows.audit import AuditReport
+from tracker_core.local.scan import find_repos, scan_roots
+from tracker_core.tables.frames import (
+    AUDIT_COLUMNS,
+    BINDING_COLUMNS,
+    PROVIDER_COLUMNS,
+    RESOURCE_COLUMNS,
+    UNCLAIMED_COLUMNS,
+    audit_frame,
+    bindings_frame,
+    health_frame,
+    providers_frame,
+    resources_frame,
+    unclaimed_frame,
+)
+from tracker_host.demo_repos import write_demo_repos
+
+
+def dtypes(frame: pd.DataFrame) -> dict[str, str]:
+    return {c: str(t) for c, t in frame.dtypes.items()}
+
+
+def test_find_repos_skips_heavy_folders_and_symlinks(tmp_path: Path) -> None:
+    make_repo(tmp_path, "a", COMMON)
+    make_repo(tmp_path / "group", "b", None)
+    make_repo(tmp_path / "node_modules", "hidden", COMMON)
+    make_repo(tmp_path / ".cache", "hidden2", COMMON)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    make_repo(outside, "elsewhere", COMMON)
+    (tmp_path / "link").symlink_to(outside)
+    found = [p.relative_to(tmp_path).as_posix() for p in find_repos([tmp_path])]
+    assert found == ["a", "group/b"]
+
+
+def test_scan_reports_symlinked_config_outside_roots_without_reading(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    repo = make_repo(root, "r", None)
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("tracker:\n  provider: linear\n  binding_ref: srm_SECRET\n")
+    (repo / ".kittify").mkdir()
+    (repo / ".kittify" / "config.yaml").symlink_to(secret)
+    [local] = scan_roots([root])
+    assert local.config is None and local.error is not None
+    assert local.error.code == "symlink"
+    assert "srm_SECRET" not in str(local.error)
+
+
+def test_frames_have_pinned_columns_and_dtypes(service: TrackerService, tmp_path: Path) -> None:
+    write_demo_repos(tmp_path)
+    inv = service.discover_all()
+    res = resources_frame(inv)
+    assert dtypes(res) == RESOURCE_COLUMNS
+    assert len(res) == 40 and (res["status"] == "bound").sum() == 7
+    assert (
+        res.loc[res.display_label == "My Project (LINEAR-123)", "workspace"].item() == "Acme Corp"
+    )
+    prov = providers_frame(inv)
+    assert dtypes(prov) == PROVIDER_COLUMNS
+    assert prov.set_index("provider").loc["azure_devops", "connected"] == False  # noqa: E712
+    binds = bindings_frame(service.installation_status())
+    assert dtypes(binds) == BINDING_COLUMNS and len(binds) == 7
+    report = service.audit([tmp_path])
+    aud = audit_frame(report)
+    assert dtypes(aud) == AUDIT_COLUMNS and len(aud) == 6
+    assert dtypes(unclaimed_frame(report)) == UNCLAIMED_COLUMNS
+    health = health_frame(res, aud)
+    assert {"provider", "workspace", "category", "count", "source"} <= set(health.columns)
+    assert health.query("source == 'resources'")["count"].sum() == 40
+
+
+def test_empty_frames_keep_columns() -> None:
+    empty = AuditReport(rows=[])
+    assert dtypes(resources_frame([])) == RESOURCE_COLUMNS
+    assert dtypes(bindings_frame([])) == BINDING_COLUMNS
+    assert dtypes(audit_frame(empty)) == AUDIT_COLUMNS
+    assert dtypes(unclaimed_frame(empty)) == UNCLAIMED_COLUMNS
+    assert dtypes(providers_frame([])) == PROVIDER_COLUMNS
+    assert len(health_frame(resources_frame([]), audit_frame(empty))) == 0
+
+
+def test_import_does_not_pull_pandas_streamlit_or_host() -> None:
+    code = (
+        "import sys, tracker_core\n"
+        "mods = ('pandas', 'streamlit', 'tracker_host', 'fastapi')\n"
+        "bad = [m for m in mods if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+        "tracker_core.resources_frame\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["", "True"]
+
+
+def test_activity_log_is_append_only_and_newest_first(tmp_path: Path) -> None:
+    log = ActivityLog(tmp_path / "state" / "activity.jsonl")
+    log.record(
+        actor="a",
+        action="bind",
+        repo="r1",
+        provider="linear",
+        old_ref=None,
+        new_ref="srm_1",
+        result="ok",
+    )
+    log.record(
+        actor="b",
+        action="rebind",
+        repo="r1",
+        provider="linear",
+        old_ref="srm_1",
+        new_ref="srm_2",
+        result="ok",
+    )
+    with open(log.path, "a", encoding="utf-8") as fh:
+        fh.write("{torn line\n")
+    entries = log.entries()
+    assert [e.new_ref for e in entries] == ["srm_2", "srm_1"]
+    assert entries[0].actor == "b"
+
+
+def test_no_module_of_tracker_core_imports_streamlit_or_host() -> None:
+    root = Path(__file__).resolve().parents[3] / "tracker_core"
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        assert "import streamlit" not in text and "tracker_host" not in text, path

@@ -1,0 +1,5 @@
+"""access: who may do what — settings shared by every face, the access policy (role,
+allowed write roots) and the sign-in role rules.
+
+Imports `host` (token providers), `config`, `errors`, `safe_text`.
+"""

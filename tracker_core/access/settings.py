@@ -1,0 +1,176 @@
+"""One settings model shared by every face (CLI, dashboard, notebook).
+
+Sources, highest first: explicit arguments, environment variables, then an optional
+TOML settings file (``SK_TRACKER_SETTINGS_FILE``, else the user's config folder).
+Nothing is ever read from inside an audited repo: a hostile repo must not be able to
+redirect the token to another host.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tracker_core.errors import SettingsError
+from tracker_core.host.auth import FileToken, StaticToken, TokenProvider
+
+Role = Literal["admin", "viewer"]
+
+ENV_NAMES: dict[str, str] = {
+    "saas_url": "SPEC_KITTY_SAAS_URL",
+    "token": "SK_TRACKER_TOKEN",
+    "token_file": "SK_TRACKER_TOKEN_FILE",
+    "team": "SK_TRACKER_TEAM",
+    "repo_roots": "SK_TRACKER_REPO_ROOTS",
+    "allowed_roots": "SK_TRACKER_ALLOWED_ROOTS",
+    "role": "SK_TRACKER_ROLE",
+    "upgrade_on_read": "SK_TRACKER_UPGRADE_ON_READ",
+    "activity_log": "SK_TRACKER_ACTIVITY_LOG",
+    "allow_insecure_http": "SK_TRACKER_ALLOW_INSECURE_HTTP",
+    "timeout": "SK_TRACKER_TIMEOUT",
+}
+
+
+def _user_dir(kind: str, fallback: str) -> Path:
+    base = os.environ.get(kind)
+    return Path(base) if base else Path.home() / fallback
+
+
+def default_settings_file() -> Path:
+    explicit = os.environ.get("SK_TRACKER_SETTINGS_FILE")
+    if explicit:
+        return Path(explicit)
+    return _user_dir("XDG_CONFIG_HOME", ".config") / "sk-tracker" / "settings.toml"
+
+
+def default_activity_log() -> Path:
+    return _user_dir("XDG_STATE_HOME", ".local/state") / "sk-tracker" / "activity.jsonl"
+
+
+def _env(field: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(ENV_NAMES[field], field))
+
+
+class Settings(BaseSettings):
+    """Connection, repo roots and behaviour switches of every face."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False,
+        extra="ignore",
+        populate_by_name=True,
+        env_file=None,  # never a .env picked up from the working directory
+    )
+
+    saas_url: str | None = _env("saas_url")
+    token: SecretStr | None = _env("token")
+    token_file: Path | None = _env("token_file")
+    team: str | None = _env("team")
+    repo_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices(ENV_NAMES["repo_roots"], "repo_roots")
+    )
+    allowed_roots: Annotated[list[Path] | None, NoDecode] = Field(
+        default=None,
+        validation_alias=AliasChoices(ENV_NAMES["allowed_roots"], "allowed_roots"),
+    )
+    role: Role = Field(default="viewer", validation_alias=AliasChoices(ENV_NAMES["role"], "role"))
+    upgrade_on_read: bool = Field(
+        default=True,
+        validation_alias=AliasChoices(ENV_NAMES["upgrade_on_read"], "upgrade_on_read"),
+    )
+    activity_log: Path = Field(
+        default_factory=default_activity_log,
+        validation_alias=AliasChoices(ENV_NAMES["activity_log"], "activity_log"),
+    )
+    allow_insecure_http: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(ENV_NAMES["allow_insecure_http"], "allow_insecure_http"),
+    )
+
+    timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        validation_alias=AliasChoices(ENV_NAMES["timeout"], "timeout"),
+    )
+
+    @field_validator("repo_roots", "allowed_roots", mode="before")
+    @classmethod
+    def _split_paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @field_validator("saas_url", "team", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _lower_role(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=default_settings_file())
+        return (init_settings, env_settings, toml)
+
+    # --- derived ---------------------------------------------------------------------
+
+    @property
+    def effective_allowed_roots(self) -> list[Path]:
+        """Where writes may go: the allowed roots, else the repo roots."""
+        return list(self.allowed_roots) if self.allowed_roots is not None else list(self.repo_roots)
+
+    def require_url(self) -> str:
+        if not self.saas_url:
+            raise SettingsError(
+                f"no host configured: set {ENV_NAMES['saas_url']} (e.g. https://spec-kitty.example)"
+            )
+        return self.saas_url
+
+    def require_team(self) -> str:
+        if not self.team:
+            raise SettingsError(f"no team configured: set {ENV_NAMES['team']} to your team slug")
+        return self.team
+
+    def token_provider(self) -> TokenProvider:
+        """The token from ``SK_TRACKER_TOKEN``, else from ``SK_TRACKER_TOKEN_FILE``."""
+        if self.token is not None and self.token.get_secret_value().strip():
+            return StaticToken(SecretStr(self.token.get_secret_value().strip()))
+        if self.token_file is not None:
+            return FileToken(self.token_file.expanduser())
+        raise SettingsError(
+            f"no token configured: set {ENV_NAMES['token']} or {ENV_NAMES['token_file']}"
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and settings file, with ``overrides`` on top.
+    Invalid values become one-line ``SettingsError``s naming the variable."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first.get("loc") else "settings"
+        name = ENV_NAMES.get(field, field)
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

@@ -1,0 +1,207 @@
+"""``TrackerService``: one object holding a host client, the access policy, the
+activity log and the behaviour switches, with every flow as a method. The CLI,
+the dashboard and notebooks all go through it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
+from tracker_core.access.settings import Settings
+from tracker_core.flows import audit as audit_mod
+from tracker_core.flows import binding, discovery, status
+from tracker_core.flows.activity import ActivityLog
+from tracker_core.host.client import HostClient
+from tracker_core.host.wire import Candidate, Me, Resource
+from tracker_core.local.scan import LocalRepo
+
+
+class TrackerService:
+    def __init__(
+        self,
+        client: HostClient,
+        *,
+        policy: AccessPolicy = ADMIN_ANYWHERE,
+        upgrade_on_read: bool = True,
+        activity: ActivityLog | None = None,
+        max_workers: int = 8,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.upgrade_on_read = upgrade_on_read
+        self.activity = activity
+        self.max_workers = max_workers
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        policy: AccessPolicy = ADMIN_ANYWHERE,
+        transport: httpx.BaseTransport | None = None,
+        log_activity: bool = True,
+    ) -> TrackerService:
+        client = HostClient(
+            settings.require_url(),
+            settings.token_provider(),
+            settings.require_team(),
+            transport=transport,
+            allow_insecure_http=settings.allow_insecure_http,
+            timeout=settings.timeout,
+        )
+        return cls(
+            client,
+            policy=policy,
+            upgrade_on_read=settings.upgrade_on_read,
+            activity=ActivityLog(settings.activity_log) if log_activity else None,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> TrackerService:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"TrackerService(host={self.client.base_url!r}, team={self.client.team!r}, "
+            f"role={self.policy.role!r})"
+        )
+
+    # --- reads -------------------------------------------------------------------------
+
+    def me(self) -> Me | None:
+        return self.client.me()
+
+    def discover(self, provider: str) -> discovery.ProviderInventory:
+        return discovery.discover(self.client, provider)
+
+    def discover_all(
+        self, providers: Sequence[str] | None = None
+    ) -> list[discovery.ProviderInventory]:
+        return discovery.discover_all(self.client, providers, max_workers=self.max_workers)
+
+    def project_status(self, repo: Path, provider: str | None = None) -> status.StatusReport:
+        return status.project_status(
+            self.client,
+            repo,
+            provider=provider,
+            upgrade_on_read=self.upgrade_on_read,
+            policy=self.policy,
+        )
+
+    def installation_status(
+        self, providers: Sequence[str] | None = None
+    ) -> list[status.ProviderInstallation]:
+        return status.installation_status(self.client, providers, max_workers=self.max_workers)
+
+    def audit(
+        self, roots: Iterable[Path], providers: Sequence[str] | None = None
+    ) -> audit_mod.AuditReport:
+        return audit_mod.audit(
+            self.client, roots, providers=providers, max_workers=self.max_workers
+        )
+
+    def audit_repos(
+        self, repos: Sequence[LocalRepo], providers: Sequence[str] | None = None
+    ) -> audit_mod.AuditReport:
+        return audit_mod.audit_repos(
+            self.client, repos, providers=providers, max_workers=self.max_workers
+        )
+
+    # --- mutations (each checks the policy again) ------------------------------------
+
+    def bind(
+        self,
+        repo: Path,
+        provider: str,
+        *,
+        bind_ref: str | None = None,
+        select: int | None = None,
+        choose: binding.ChooseFn | None = None,
+        confirm_rebind: binding.ConfirmFn | bool = False,
+    ) -> binding.BindOutcome:
+        return binding.bind(
+            self.client,
+            repo,
+            provider,
+            bind_ref=bind_ref,
+            select=select,
+            choose=choose,
+            confirm_rebind=confirm_rebind,
+            policy=self.policy,
+            activity=self.activity,
+        )
+
+    def bind_candidate(
+        self, repo: Path, provider: str, candidate: Candidate
+    ) -> binding.BindOutcome:
+        """Bind to a candidate chosen from a resolve (dashboard, notebook)."""
+        return self.bind(
+            repo, provider, choose=lambda cands: _same(cands, candidate), confirm_rebind=True
+        )
+
+    def bind_resource(self, repo: Path, provider: str, resource: Resource) -> binding.BindOutcome:
+        """Bind to any resource picked from the inventory (its candidate token)."""
+        self.policy.require_writable(repo)
+        ctx = binding.prepare(repo, provider)
+        try:
+            result = binding.confirm_resource(self.client, ctx, resource, policy=self.policy)
+            config = binding.persist(
+                ctx,
+                result.binding_ref,
+                result.display_label,
+                result.provider_context,
+                policy=self.policy,
+            )
+        except Exception as exc:
+            binding._record(
+                self.activity, self.policy, ctx, new_ref=None, result="failed", detail=str(exc)
+            )
+            raise
+        binding._record(
+            self.activity,
+            self.policy,
+            ctx,
+            new_ref=result.binding_ref,
+            result="ok",
+            detail="resource",
+        )
+        previous = ctx.existing.binding_ref if ctx.existing else None
+        return binding.BindOutcome(
+            ctx.repo,
+            ctx.provider,
+            "bound",
+            "resource",
+            result.binding_ref,
+            result.display_label,
+            dict(result.provider_context),
+            previous,
+            config,
+        )
+
+    def apply_upgrades(self, report: audit_mod.AuditReport) -> list[audit_mod.UpgradeResult]:
+        return audit_mod.apply_upgrades(report, policy=self.policy, activity=self.activity)
+
+
+def _same(candidates: Sequence[Candidate], wanted: Candidate) -> Candidate | None:
+    """The candidate of a fresh resolve that is the one the user picked earlier."""
+    for cand in candidates:
+        if cand.candidate_token == wanted.candidate_token:
+            return cand
+    for cand in candidates:
+        if cand.display_label == wanted.display_label:
+            return cand
+    return None

@@ -1,0 +1,78 @@
+"""A repo scan that re-reads only the configs that changed.
+
+A long-running face (the dashboard) looks at the same roots again and again. The
+walk for repos is kept until ``forget_repos()``; each ``snapshot()`` then costs one
+``stat`` per repo, and a config is parsed again only when its file changed (mtime,
+size or inode: atomic writes replace the inode). The snapshot's ``fingerprint``
+changes exactly when some config (or the set of repos) changed, so it is a cache
+key for anything derived from the scan, such as an audit.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker_core.config.config_io import config_path
+from tracker_core.local.scan import LocalRepo, find_repos, read_repo
+
+FileStamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no file
+Fingerprint = tuple[tuple[str, FileStamp], ...]
+
+
+@dataclass(frozen=True)
+class ScanSnapshot:
+    repos: tuple[LocalRepo, ...]
+    fingerprint: Fingerprint
+    reread: int  # configs parsed for this snapshot (0 when nothing changed)
+
+
+def _stamp(repo: Path) -> FileStamp:
+    try:
+        st = os.stat(config_path(repo))
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class RepoScanCache:
+    """Configs of every repo under ``roots``, each re-read only when its file changed.
+    Safe to share between threads."""
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self.roots = tuple(Path(r).expanduser().resolve() for r in roots)
+        self._lock = threading.Lock()
+        self._repo_paths: list[Path] | None = None
+        self._entries: dict[Path, tuple[FileStamp, LocalRepo]] = {}
+
+    def forget_repos(self) -> None:
+        """Walk the roots again on the next snapshot (repos added or removed)."""
+        with self._lock:
+            self._repo_paths = None
+
+    def snapshot(self) -> ScanSnapshot:
+        with self._lock:
+            if self._repo_paths is None:
+                self._repo_paths = find_repos(self.roots)
+            paths = list(self._repo_paths)
+            repos: list[LocalRepo] = []
+            stamps: list[tuple[str, FileStamp]] = []
+            reread = 0
+            for path in paths:
+                # Stamp before reading: a write racing the read shows up next time.
+                stamp = _stamp(path)
+                cached = self._entries.get(path)
+                if cached is not None and cached[0] == stamp:
+                    local = cached[1]
+                else:
+                    local = read_repo(path, self.roots)
+                    reread += 1
+                    self._entries[path] = (stamp, local)
+                repos.append(local)
+                stamps.append((str(path), stamp))
+            for gone in set(self._entries) - set(paths):
+                del self._entries[gone]
+        return ScanSnapshot(tuple(repos), tuple(stamps), reread)

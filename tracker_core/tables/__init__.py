@@ -1,0 +1,5 @@
+"""tables: pandas DataFrames and the dashboard's views over the flows' results, and the
+notebook's `Workspace`. Importing a module here imports pandas.
+
+Imports `flows` and below; nothing imports it but the faces.
+"""

@@ -1,0 +1,519 @@
+"""The notebook face: ``connect()`` to a host and get every view as a pandas DataFrame.
+
+    from tracker_core.tables.notebook import connect, style
+
+    ws = connect()                      # same settings as the CLI: env vars + settings file
+    style(ws.audit())                   # every repo under the repo roots, coloured by state
+    ws.stale()                          # the repos whose binding_ref no longer routes
+    ws.rebind("/path/to/repo", select=1)
+
+Frames have fixed columns and dtypes (``tracker_core.tables.frames`` and the ``*_COLUMNS``
+dicts below); an empty installation or an empty folder gives an empty frame with the
+same columns. Mutating calls (``bind``, ``rebind``, ``apply_upgrades``) run the same
+flows as the CLI and check the signed-in role first: the role comes from the host's
+``/me`` (else the ``SK_TRACKER_ROLE`` setting) and writes go only under the allowed
+roots. Errors are ``TrackerError`` subclasses with one-line messages.
+
+Host text (labels, workspace names, reasons) is kept as sent in the frames; ``style``
+cleans and HTML-escapes it for display, so hostile labels render as inert text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from tracker_core.access.policy import Role
+from tracker_core.access.settings import Settings, load_settings
+from tracker_core.config.config_io import load_config
+from tracker_core.config.config_model import TrackerSection
+from tracker_core.errors import (
+    BindError,
+    NoCandidatesError,
+    UsageError,
+)
+from tracker_core.flows.audit import AuditReport, UpgradeResult
+from tracker_core.flows.binding import BindOutcome, ChooseFn, prepare
+from tracker_core.flows.service import TrackerService
+from tracker_core.flows.session import Identity, open_service
+from tracker_core.host.wire import Candidate
+from tracker_core.providers import normalize_provider
+from tracker_core.safe_text import clean_text
+from tracker_core.tables import frames
+
+OVERVIEW_COLUMNS: dict[str, str] = {
+    "provider": "category",
+    "workspace": "string",
+    "resources": "int64",
+    "bound": "int64",
+    "available": "int64",
+    "repos": "int64",
+    "repos_bound": "int64",
+    "repos_legacy": "int64",
+    "repos_stale": "int64",
+    "repos_unbound": "int64",
+    "repos_conflict": "int64",
+    "repos_unverified": "int64",
+}
+
+CANDIDATE_COLUMNS: dict[str, str] = {
+    "number": "int64",
+    "display_label": "string",
+    "confidence": "category",
+    "match_reason": "string",
+    "exact": "bool",
+}
+
+UPGRADE_COLUMNS: dict[str, str] = {
+    "repo": "string",
+    "name": "string",
+    "binding_ref": "string",
+    "ok": "bool",
+    "error": "string",
+}
+
+# Repo states an overview row can hold: misconfigured repos have no provider, so they
+# cannot be placed under one (the audit frame lists them).
+_OVERVIEW_KINDS = ("bound", "legacy", "stale", "unbound", "conflict", "unverified")
+_CONFIDENCES = ["high", "medium", "low"]
+_UNKNOWN_WORKSPACE = "(unknown)"
+
+PathLike = str | Path
+Roots = PathLike | Sequence[PathLike] | None
+Providers = str | Sequence[str] | None
+
+
+def _typed_frame(columns: dict[str, str], data: dict[str, list[Any]]) -> pd.DataFrame:
+    out: dict[str, Any] = {}
+    dtype: Any
+    for name, dtype in columns.items():
+        out[name] = pd.Series(data.get(name, []), dtype="object").astype(dtype)
+    return pd.DataFrame(out, columns=list(columns))
+
+
+def _provider_list(providers: Providers) -> list[str] | None:
+    if providers is None:
+        return None
+    names = [providers] if isinstance(providers, str) else list(providers)
+    return [normalize_provider(p) for p in names]
+
+
+def _repo_path(repo: PathLike) -> Path:
+    path = Path(repo).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"repo {repo} is not a folder")
+    return path
+
+
+def overview_frame(resources: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
+    """Health by provider × workspace: resource counts from the host beside the states
+    of the audited repos (one row per pair, sorted)."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for provider, workspace, status in zip(
+        resources["provider"], resources["workspace"], resources["status"], strict=True
+    ):
+        ws = _UNKNOWN_WORKSPACE if pd.isna(workspace) else str(workspace)
+        counts[(str(provider), ws, str(status))] += 1
+    for provider, workspace, kind in zip(
+        audit["provider"], audit["workspace"], audit["kind"], strict=True
+    ):
+        if pd.isna(provider) or pd.isna(kind) or kind not in _OVERVIEW_KINDS:
+            continue
+        ws = _UNKNOWN_WORKSPACE if pd.isna(workspace) else str(workspace)
+        counts[(str(provider), ws, f"repos_{kind}")] += 1
+    pairs = sorted({(p, w) for p, w, _ in counts}, key=lambda pw: (pw[0], pw[1].casefold(), pw[1]))
+    data: dict[str, list[Any]] = {name: [] for name in OVERVIEW_COLUMNS}
+    for provider, ws in pairs:
+        data["provider"].append(provider)
+        data["workspace"].append(ws)
+        bound, available = counts[(provider, ws, "bound")], counts[(provider, ws, "available")]
+        data["resources"].append(bound + available)
+        data["bound"].append(bound)
+        data["available"].append(available)
+        repo_counts = {k: counts[(provider, ws, f"repos_{k}")] for k in _OVERVIEW_KINDS}
+        data["repos"].append(sum(repo_counts.values()))
+        for kind, n in repo_counts.items():
+            data[f"repos_{kind}"].append(n)
+    return _typed_frame(OVERVIEW_COLUMNS, data)
+
+
+def candidates_frame(candidates: Sequence[Candidate], exact_label: str | None) -> pd.DataFrame:
+    """A resolve as a frame: the exact match (if any) first, then the numbered
+    candidates that ``select=N`` picks from."""
+    data: dict[str, list[Any]] = {name: [] for name in CANDIDATE_COLUMNS}
+    if exact_label is not None:
+        data["number"].append(0)
+        data["display_label"].append(exact_label)
+        data["confidence"].append("high")
+        data["match_reason"].append("exact match: bind() picks it without a selection")
+        data["exact"].append(True)
+    for cand in sorted(candidates, key=lambda c: c.sort_position):
+        data["number"].append(cand.sort_position + 1)
+        data["display_label"].append(cand.display_label)
+        data["confidence"].append(cand.confidence)
+        data["match_reason"].append(cand.match_reason)
+        data["exact"].append(False)
+    frame = _typed_frame(CANDIDATE_COLUMNS, data)
+    frame["confidence"] = frame["confidence"].cat.set_categories(_CONFIDENCES)
+    return frame
+
+
+def upgrades_frame(results: Iterable[UpgradeResult]) -> pd.DataFrame:
+    data: dict[str, list[Any]] = {name: [] for name in UPGRADE_COLUMNS}
+    for r in results:
+        data["repo"].append(str(r.repo))
+        data["name"].append(r.repo.name)
+        data["binding_ref"].append(r.binding_ref)
+        data["ok"].append(r.ok)
+        data["error"].append(r.error)
+    return _typed_frame(UPGRADE_COLUMNS, data)
+
+
+class Workspace:
+    """A signed-in connection to one host and team, with the repo roots to audit.
+
+    Made by :func:`connect`. Every read returns a fresh DataFrame (nothing is cached,
+    so a re-run cell shows the host as it is now)."""
+
+    def __init__(self, service: TrackerService, identity: Identity, settings: Settings) -> None:
+        self.service = service
+        self.identity = identity
+        self.settings = settings
+
+    # --- who and where -----------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self.service.client.base_url
+
+    @property
+    def team(self) -> str:
+        return self.service.client.team
+
+    @property
+    def role(self) -> Role:
+        return self.service.policy.role
+
+    @property
+    def user(self) -> str:
+        return clean_text(self.identity.user, max_len=100)
+
+    @property
+    def can_mutate(self) -> bool:
+        return self.service.policy.can_mutate
+
+    @property
+    def repo_roots(self) -> list[Path]:
+        return list(self.settings.repo_roots)
+
+    def __repr__(self) -> str:
+        return (
+            f"Workspace(host={self.host!r}, team={clean_text(self.team)!r}, "
+            f"role={self.role!r}, user={self.user!r})"
+        )
+
+    def close(self) -> None:
+        self.service.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- reads -------------------------------------------------------------------------
+
+    def resources(self, providers: Providers = None) -> pd.DataFrame:
+        """Every bindable resource across providers and workspaces (``RESOURCE_COLUMNS``).
+        Providers without an installation add no rows (see :meth:`providers`)."""
+        return frames.resources_frame(self.service.discover_all(_provider_list(providers)))
+
+    def providers(self) -> pd.DataFrame:
+        """One row per provider: connected or not, resource counts and guidance."""
+        return frames.providers_frame(self.service.discover_all())
+
+    def bindings(self, providers: Providers = None) -> pd.DataFrame:
+        """Installation-wide bindings (active and disabled) from the host."""
+        return frames.bindings_frame(self.service.installation_status(_provider_list(providers)))
+
+    def audit_report(self, roots: Roots = None, providers: Providers = None) -> AuditReport:
+        """The audit as the library's ``AuditReport`` (what the frames are built from)."""
+        return self.service.audit(self._roots(roots), _provider_list(providers))
+
+    def audit(self, roots: Roots = None) -> pd.DataFrame:
+        """Every repo under ``roots`` (default: the repo roots setting) with its binding
+        state, reason and guidance, as ``sk-tracker audit`` shows it."""
+        return frames.audit_frame(self.audit_report(roots))
+
+    def stale(self, roots: Roots = None) -> pd.DataFrame:
+        """The audited repos whose binding_ref is deleted, disabled or another project's."""
+        frame = self.audit(roots)
+        return frame[frame["kind"] == "stale"].reset_index(drop=True)
+
+    def pending_upgrades(self, roots: Roots = None) -> pd.DataFrame:
+        """Legacy (slug-only) repos the host already knows a binding_ref for."""
+        frame = self.audit(roots)
+        return frame[frame["pending_ref"].notna()].reset_index(drop=True)
+
+    def unclaimed(self, roots: Roots = None) -> pd.DataFrame:
+        """Host mappings that no repo under ``roots`` claims ("not found locally")."""
+        return frames.unclaimed_frame(self.audit_report(roots))
+
+    def overview(self, roots: Roots = None) -> pd.DataFrame:
+        """Health by provider × workspace (``OVERVIEW_COLUMNS``): resources bound and
+        available on the host, and the audited repos by state. Without repo roots
+        the repo columns are zero."""
+        resources = self.resources()
+        if roots is None and not self.settings.repo_roots:
+            audit = frames.audit_frame(AuditReport([]))
+        else:
+            audit = self.audit(roots)
+        return overview_frame(resources, audit)
+
+    def candidates(self, repo: PathLike, provider: str | None = None) -> pd.DataFrame:
+        """What the host would bind ``repo`` to (``CANDIDATE_COLUMNS``): ``number`` is
+        the ``select=N`` of :meth:`bind` and :meth:`rebind`. Reads only."""
+        path = _repo_path(repo)
+        ctx = prepare(path, self._provider_for(path, provider))
+        result = self.service.client.bind_resolve(ctx.provider, ctx.identity)
+        exact = result.display_label if result.match_type == "exact" else None
+        if result.match_type == "exact" and exact is None:
+            exact = result.binding_ref or "(exact match)"
+        return candidates_frame(result.candidates, exact)
+
+    # --- mutations (same flows and checks as the CLI) -----------------------------------
+
+    def bind(
+        self,
+        repo: PathLike,
+        provider: str,
+        select: int | None = None,
+        bind_ref: str | None = None,
+        rebind: bool = False,
+    ) -> BindOutcome:
+        """Bind ``repo`` as ``sk-tracker bind`` does: an exact match binds at once;
+        several candidates need ``select=N`` (see :meth:`candidates`); ``bind_ref``
+        is validated on the host before it is written. An existing binding is replaced
+        only with ``rebind=True``."""
+        path = _repo_path(repo)
+        self.service.policy.require_writable(path)
+        name = normalize_provider(provider)
+
+        def refuse_rebind(existing: TrackerSection) -> bool:
+            if rebind:
+                return True
+            label = clean_text(existing.display_label or existing.project_slug or "")
+            ref = existing.binding_ref or "slug only"
+            raise BindError(
+                f"{path.name} is already bound to {label} ({ref}); pass rebind=True "
+                "to replace it; nothing changed"
+            )
+
+        return self.service.bind(
+            path,
+            name,
+            bind_ref=bind_ref,
+            select=select,
+            choose=_ask_for_selection(path, name),
+            confirm_rebind=refuse_rebind,
+        )
+
+    def rebind(
+        self, repo: PathLike, provider: str | None = None, select: int | None = None
+    ) -> BindOutcome:
+        """Replace ``repo``'s binding (typically a stale one) with a fresh one from the
+        host. ``provider`` defaults to the one in the repo's config."""
+        path = _repo_path(repo)
+        self.service.policy.require_writable(path)
+        tracker = load_config(path).tracker
+        if provider is None and (tracker is None or not tracker.provider):
+            raise BindError(
+                f"{path.name} has no tracker binding to replace; use bind(repo, provider)"
+            )
+        name = provider or (tracker.provider if tracker else None)
+        assert name is not None
+        return self.bind(path, name, select=select, rebind=True)
+
+    def apply_upgrades(self, roots: Roots = None) -> pd.DataFrame:
+        """Write the binding_ref the host already knows into every legacy (slug-only)
+        repo under ``roots``, like ``sk-tracker audit --apply-upgrades``. One row per
+        repo (``UPGRADE_COLUMNS``); a repo that changed since the audit is skipped."""
+        self.service.policy.require_mutation("apply upgrades")
+        report = self.audit_report(roots)
+        return upgrades_frame(self.service.apply_upgrades(report))
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _roots(self, roots: Roots) -> list[Path]:
+        if roots is None:
+            chosen = self.repo_roots
+            if not chosen:
+                raise UsageError(
+                    "no repo roots: pass roots= or set SK_TRACKER_REPO_ROOTS "
+                    "(folders separated by the path separator)"
+                )
+        elif isinstance(roots, str | Path):
+            chosen = [Path(roots)]
+        else:
+            chosen = [Path(r) for r in roots]
+        for root in chosen:
+            if not root.expanduser().is_dir():
+                raise UsageError(f"{root} is not a folder")
+        return [r.expanduser() for r in chosen]
+
+    @staticmethod
+    def _provider_for(path: Path, provider: str | None) -> str:
+        if provider is not None:
+            return normalize_provider(provider)
+        tracker = load_config(path).tracker
+        if tracker is None or not tracker.provider:
+            raise UsageError(f"{path.name} names no provider; pass provider=")
+        return tracker.provider
+
+
+def _ask_for_selection(path: Path, provider: str) -> ChooseFn:
+    """A ``choose`` callback that, with no ``select``, stops with the choices listed
+    (a notebook cannot prompt)."""
+
+    def choose(candidates: Sequence[Candidate]) -> Candidate | None:
+        if not candidates:
+            raise NoCandidatesError(f"the host found no {provider} resource for {path.name}")
+        shown = "; ".join(
+            f"{c.sort_position + 1}. {clean_text(c.display_label, max_len=80)} ({c.confidence})"
+            for c in sorted(candidates, key=lambda c: c.sort_position)[:5]
+        )
+        more = "; …" if len(candidates) > 5 else ""
+        raise BindError(
+            f"{len(candidates)} candidates match {path.name}: {shown}{more}; "
+            f"pick one with select=N (1 to {len(candidates)}); see candidates(repo)"
+        )
+
+    return choose
+
+
+def connect(
+    *,
+    role: Role | None = None,
+    transport: httpx.BaseTransport | None = None,
+    **overrides: Any,
+) -> Workspace:
+    """Sign in with the same settings as the CLI and the dashboard (environment
+    variables, then the optional settings file), with ``overrides`` on top, e.g.
+    ``connect(saas_url="https://…", team="acme", repo_roots=["~/src"])``.
+
+    The token comes from ``SK_TRACKER_TOKEN`` or a token file (``token_file=``), never
+    from a literal in a notebook, where it would be saved with the cells. ``role``
+    can only lower the host's role (``role="viewer"`` for a read-only session).
+    A rejected token, a wrong team or an unreachable host raises here."""
+    if "token" in overrides:
+        raise UsageError(
+            "pass the token through SK_TRACKER_TOKEN or token_file=, not as an argument "
+            "(a notebook saves its cells)"
+        )
+    for key in ("repo_roots", "allowed_roots"):
+        # One folder for a list of them; a string is split like the variable.
+        if isinstance(overrides.get(key), Path):
+            overrides[key] = [overrides[key]]
+    settings = load_settings(**overrides)
+    service, identity = open_service(settings, role=role, transport=transport)
+    return Workspace(service, identity, settings)
+
+
+def _status_colour(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return ""
+    tone = _TONES.get(str(value).split(":", 1)[0])
+    return _PALETTE[tone] if tone else ""
+
+
+def _flag_colour(good_when: bool) -> Callable[[object], str]:
+    def colour(value: object) -> str:
+        if not isinstance(value, bool):
+            return ""
+        return _PALETTE["good"] if value == good_when else _PALETTE["bad"]
+
+    return colour
+
+
+_PALETTE = {
+    "good": "background-color: #dcfce7; color: #14532d",
+    "info": "background-color: #dbeafe; color: #1e3a8a",
+    "warn": "background-color: #fef9c3; color: #713f12",
+    "bad": "background-color: #fee2e2; color: #7f1d1d",
+    "muted": "background-color: #e5e7eb; color: #1f2937",
+}
+_TONES = {
+    "bound": "good",
+    "active": "good",
+    "available": "info",
+    "legacy": "warn",
+    "unverified": "warn",
+    "stale": "bad",
+    "disabled": "bad",
+    "deleted": "bad",
+    "misconfigured": "bad",
+    "conflict": "bad",
+    "unbound": "muted",
+}
+_STATUS_COLUMNS = ("status", "kind", "state")
+_FLAG_COLUMNS = {"connected": True, "ok": True, "needs_action": False}
+
+
+def _clean_cell(value: object) -> object:
+    if value is None or value is pd.NA:
+        return value
+    if isinstance(value, str):
+        return clean_text(value)
+    return value
+
+
+def style(frame: pd.DataFrame) -> Styler:
+    """``frame`` for display in Jupyter, with status colours. Text cells, index and
+    column labels are cleaned of control characters and escape sequences and
+    HTML-escaped, so host text (labels, workspace names) renders as inert text."""
+    shown = frame.copy()
+    for i in range(shown.shape[1]):  # by position: column labels may repeat
+        column = shown.iloc[:, i]
+        if isinstance(column.dtype, pd.CategoricalDtype | pd.StringDtype) or column.dtype == object:
+            shown.isetitem(i, column.astype("object").map(_clean_cell).to_numpy())
+    styler = shown.style.format(na_rep="", escape="html")
+    for axis in (0, 1):
+        styler = styler.format_index(_clean_label, escape="html", axis=axis)
+    for name in _STATUS_COLUMNS:
+        if name in shown.columns:
+            styler = styler.map(_status_colour, subset=[name])
+    for name, good_when in _FLAG_COLUMNS.items():
+        if name in shown.columns:
+            styler = styler.map(_flag_colour(good_when), subset=[name])
+    return styler
+
+
+def _clean_label(value: object) -> str:
+    return clean_text(value, max_len=200)
+
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "OVERVIEW_COLUMNS",
+    "UPGRADE_COLUMNS",
+    "Workspace",
+    "candidates_frame",
+    "connect",
+    "overview_frame",
+    "style",
+    "upgrades_frame",
+]
