@@ -32,10 +32,13 @@ lock: uv
 demo: $(STAMP)
 	$(VENV)/bin/sk-tracker demo
 
+# Everything shipped is typed: every package, the dashboard's app.py and its pages.
+MYPY_TARGETS := tracker_core tracker_cli tracker_dashboard tracker_host app.py pages
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check tracker_core tracker_host tracker_cli
-	$(VENV)/bin/mypy tracker_core
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict $(MYPY_TARGETS)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

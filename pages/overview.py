@@ -15,13 +15,13 @@ aud = loaders.audit(current)
 t = views.totals(inv.resources, aud.repos)
 
 st.caption("Resources on the host")
-cols = st.columns(3)
+cols = list(st.columns(3))
 cols[0].metric("Resources", t.resources, border=True)
 cols[1].metric("Bound", t.bound, border=True)
 cols[2].metric("Available", t.available, border=True)
 
 st.caption(f"Repositories under the roots ({t.repos})")
-cols = st.columns(5)
+cols = list(st.columns(5))
 cols[0].metric("Bound repos", t.repos_bound, border=True)
 cols[1].metric("Stale", t.stale, border=True)
 cols[2].metric(
@@ -65,7 +65,7 @@ def stacked(source: str, categories: list[str]) -> alt.Chart:
     order = [
         g for g in by_workspace["provider"] + " · " + by_workspace["workspace"] if g in present
     ]
-    return (
+    chart: alt.Chart = (
         alt.Chart(part)
         .mark_bar()
         .encode(
@@ -82,6 +82,7 @@ def stacked(source: str, categories: list[str]) -> alt.Chart:
         .transform_calculate(order=f"indexof({categories!r}, datum.category)")
         .properties(height=alt.Step(26))
     )
+    return chart
 
 
 if len(long):

@@ -12,7 +12,11 @@ current = session.current()
 inv = loaders.inventory(current)
 view = inv.resources
 
-STATUS = {"all": "All", "bound": "● Bound", "available": "○ Available"}
+STATUS: dict[views.StatusFilter, str] = {
+    "all": "All",
+    "bound": "● Bound",
+    "available": "○ Available",
+}
 SHOWN = [
     "state",
     "provider",

@@ -57,13 +57,6 @@ out = _console(sys.stdout)
 err = _console(sys.stderr)
 
 
-def refresh_consoles() -> None:
-    """Re-bind to the current stdout/stderr (test runners swap them)."""
-    global out, err
-    out = _console(sys.stdout)
-    err = _console(sys.stderr)
-
-
 def emit(renderable: RenderableType | str, console: Console | None = None) -> None:
     """Print ``renderable``; off a terminal, without the padding rich adds at line ends."""
     console = console or out

@@ -66,9 +66,3 @@ def viewer_notice(session: DashboardSession) -> None:
             "but binding and writing configs are for admins.",
             icon=":material/visibility:",
         )
-
-
-def ensure_state(key: str, value: object) -> None:
-    """Seed a widget's value through session state (once), instead of ``default=``."""
-    if key not in st.session_state:
-        st.session_state[key] = value

@@ -20,7 +20,6 @@ def test_a_rerun_within_the_ttl_makes_no_http_request(dash: Dashboard) -> None:
     for page in ("resources", "repositories", "bind", "activity", "overview"):
         goto(at, page)
         assert requests(at) == first, page
-    at.text_input  # noqa: B018
     goto(at, "resources")
     at.multiselect(key="res_providers").set_value(["gitlab"]).run()
     at.text_input(key="res_text").input("ops").run()

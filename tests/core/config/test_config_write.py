@@ -186,7 +186,10 @@ def test_crlf_file_stays_crlf_everywhere(tmp_path):
     data = config_bytes(repo)
     assert data.count(b"\n") == data.count(b"\r\n") == 11
     assert data.startswith(b"vcs:\r\n  type: git\r\ntracker:\r\n  provider: linear\r\n")
-    assert load_config(repo).tracker == write(repo, {}).tracker
+    tracker = load_config(repo).tracker
+    assert tracker is not None
+    assert tracker.binding_ref == BINDING["binding_ref"]
+    assert tracker.display_label == BINDING["display_label"]
 
 
 def test_missing_final_newline_stays_missing(tmp_path):
