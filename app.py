@@ -6,11 +6,13 @@ sidebar; each page lives in pages/.
 
 import streamlit as st
 
-from tracker_dashboard import entry, sidebar, signin
+from tracker_dashboard import FAVICON, entry, sidebar, signin
 from tracker_dashboard import session as dash_session
 from tracker_dashboard.widgets import guard
 
-st.set_page_config(page_title="sk-tracker", page_icon=":material/link:", layout="wide")
+# A local file, inlined as a data URL: a ":material/...:" page icon is fetched from a
+# font host, and the dashboard makes no request outside the machine.
+st.set_page_config(page_title="sk-tracker", page_icon=str(FAVICON), layout="wide")
 
 page = st.navigation(
     [

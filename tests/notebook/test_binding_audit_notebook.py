@@ -3,6 +3,7 @@ the reference host and the demo repos, and is stored without outputs."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Callable
@@ -65,6 +66,48 @@ def outputs_text(cell: Any) -> str:
     return "\n".join(parts)
 
 
+def html_shows_chart_offline(nb: Any, tmp_path: Path) -> None:
+    """The executed notebook as HTML (nbconvert), opened in Chromium with every
+    non-loopback request blocked: the chart is drawn, and the outputs ask for nothing
+    beyond what nbconvert's own page template does for an empty notebook."""
+    from nbconvert import HTMLExporter
+
+    from tests.e2e.conftest import launched_chromium
+    from tests.support.offline import Offline
+
+    exporter = HTMLExporter()
+    page_file = tmp_path / "binding_audit.html"
+    page_file.write_text(exporter.from_notebook_node(nb)[0], encoding="utf-8")
+    empty_file = tmp_path / "empty.html"
+    empty_file.write_text(
+        exporter.from_notebook_node(nbformat.v4.new_notebook())[0], encoding="utf-8"
+    )
+    with launched_chromium() as browser:
+        seen: dict[str, set[str]] = {}
+        for name, file in (("empty", empty_file), ("notebook", page_file)):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            offline = Offline(context)
+            page = context.new_page()
+            page.goto(file.as_uri())
+            page.wait_for_load_state("load")
+            if name == "notebook":
+                chart = page.locator(".jp-RenderedSVG img")
+                assert chart.count() == 1
+                chart.scroll_into_view_if_needed()
+                assert chart.is_visible()
+                # Decoded and drawn (a broken image has no natural size)...
+                assert chart.evaluate("img => img.complete && img.naturalWidth") > 100
+                # ...and it is the overview chart, workspaces included.
+                src = chart.get_attribute("src") or ""
+                drawn = base64.b64decode(src.partition("base64,")[2]).decode("utf-8")
+                assert "Resources per workspace" in drawn and "Acme Jira Cloud" in drawn
+                assert page.get_by_text("Error loading script").count() == 0
+                page.screenshot(path=str(tmp_path / "notebook-offline.png"), full_page=False)
+            seen[name] = set(offline.attempted)
+            context.close()
+    assert seen["notebook"] <= seen["empty"], seen["notebook"] - seen["empty"]
+
+
 def cell_by_tag(nb: Any, tag: str) -> Any:
     return next(c for c in nb.cells if tag in c.metadata.get("tags", []))
 
@@ -101,10 +144,14 @@ def test_notebook_runs_end_to_end_against_the_demo(
     stale = outputs_text(cell_by_tag(nb, "stale"))
     assert "search-indexer" in stale and "crm-sync" in stale and "my-project" not in stale
 
-    # The overview chart was drawn: a Vega-Lite spec holding the host's workspaces.
-    overview = outputs_text(cell_by_tag(nb, "overview"))
-    assert "vega" in overview and "Resources per workspace" in overview
+    # The overview chart was drawn in the kernel, as SVG holding the host's workspaces
+    # (no script to fetch from a CDN).
+    overview_cell = cell_by_tag(nb, "overview")
+    overview = outputs_text(overview_cell)
+    svg = [o for o in overview_cell.outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(svg) == 1 and "Resources per workspace" in svg[0].data["image/svg+xml"]
     assert "Acme Jira Cloud" in overview and "repos_stale" in overview
+    html_shows_chart_offline(nb, tmp_path)
 
     # The re-bind cell re-bound exactly one stale repo and only its tracker keys changed.
     after = snapshot()
