@@ -10,9 +10,9 @@ from tracker_dashboard.widgets import download_csv
 entry.require_app("pages/activity.py")
 st.title("Activity")
 current = session.current()
-log = ActivityLog(current.settings.activity_log)
+log = ActivityLog.from_settings(current.settings)
 st.caption("Who bound, re-bound or upgraded which repository, and when (newest first).")
-st.text(f"Log file: {log.path}")
+st.text(f"Store: {log.store.masked_url}")
 
 entries = views.activity_frame(log.entries(newest_first=True))
 left, right = st.columns([2, 3])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from . import history_commands
 from .context import (
     JsonOpt,
     RepoOpt,
@@ -340,6 +341,9 @@ def demo(
     from .launch import run_demo
 
     raise typer.Exit(run_demo(port=port, folder=folder, dashboard=not no_browser))
+
+
+history_commands.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

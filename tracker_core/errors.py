@@ -32,6 +32,11 @@ class SettingsError(TrackerError):
     """A required setting is missing or invalid; the message names the variable."""
 
 
+class StoreError(TrackerError):
+    """The history store cannot be opened, migrated, read or written. The message
+    names the store's URL with any password masked."""
+
+
 # --- local files -------------------------------------------------------------------
 
 

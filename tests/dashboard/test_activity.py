@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
-from tracker_core.flows.activity import ActivityLog
+from tests.support.activity import log_beside
 from tracker_host import seed
 
 
@@ -20,7 +20,7 @@ def test_empty_log_says_so(dash: Dashboard, role: str) -> None:
 
 
 def test_entries_newest_first_with_who_what_and_refs(dash: Dashboard) -> None:
-    log = ActivityLog(dash.activity_log)
+    log = log_beside(dash.activity_log)
     log.record(
         actor="cli user",
         action="bind",
@@ -50,7 +50,7 @@ def test_entries_newest_first_with_who_what_and_refs(dash: Dashboard) -> None:
 
 
 def test_viewer_sees_and_exports_the_log(dash: Dashboard) -> None:
-    ActivityLog(dash.activity_log).record(
+    log_beside(dash.activity_log).record(
         actor="admin@acme.example",
         action="rebind",
         repo="/r/b",

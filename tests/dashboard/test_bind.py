@@ -3,12 +3,12 @@ repos, pending upgrades; checked in the config files, on the host and in the log
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
+from tests.support.activity import logged
 from tests.support.services import make_service
 from tracker_core.access.policy import AccessPolicy
 from tracker_core.flows.binding import PENDING_REF
@@ -28,9 +28,7 @@ def active_refs(dash: Dashboard, provider: str, slug: str) -> list[str]:
 
 
 def log_entries(dash: Dashboard) -> list[dict]:
-    if not dash.activity_log.exists():
-        return []
-    return [json.loads(line) for line in dash.activity_log.read_text().splitlines()]
+    return logged(dash.activity_log)
 
 
 def select_on_bind_page(dash: Dashboard, *names: str, role: str = "admin"):

@@ -7,7 +7,6 @@ file may show."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.e2e.test_dashboard_browser import (
     tracker,
     wait_for_run,
 )
+from tests.support.activity import logged
 from tests.support.host import HostHandle
 from tracker_host import seed
 
@@ -217,7 +217,7 @@ def run_signin_flow(browser: Any, dash: Dashboard, host: HostHandle) -> None:
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:
         page.context.close()
-    entries = [json.loads(line) for line in dash.activity_log.read_text().splitlines() if line]
+    entries = logged(dash.activity_log)
     assert [(e["actor"], e["action"], e["result"]) for e in entries] == [
         (ADMIN_EMAIL, "rebind", "ok")
     ]

@@ -38,6 +38,9 @@ ENV_NAMES: dict[str, str] = {
     "activity_log": "SK_TRACKER_ACTIVITY_LOG",
     "allow_insecure_http": "SK_TRACKER_ALLOW_INSECURE_HTTP",
     "timeout": "SK_TRACKER_TIMEOUT",
+    "database_url": "SK_TRACKER_DATABASE_URL",
+    "history_days": "SK_TRACKER_HISTORY_DAYS",
+    "record_every": "SK_TRACKER_RECORD_EVERY",
 }
 
 
@@ -103,6 +106,19 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(ENV_NAMES["timeout"], "timeout"),
     )
 
+    # The store of the activity log and the audit history (a URL may hold a password).
+    database_url: SecretStr | None = _env("database_url")
+    history_days: int = Field(
+        default=365,
+        ge=1,
+        validation_alias=AliasChoices(ENV_NAMES["history_days"], "history_days"),
+    )
+    record_every: float = Field(  # minutes between the dashboard's recorded audits
+        default=60.0,
+        ge=0,
+        validation_alias=AliasChoices(ENV_NAMES["record_every"], "record_every"),
+    )
+
     @field_validator("repo_roots", "allowed_roots", mode="before")
     @classmethod
     def _split_paths(cls, value: Any) -> Any:
@@ -140,6 +156,14 @@ class Settings(BaseSettings):
     def effective_allowed_roots(self) -> list[Path]:
         """Where writes may go: the allowed roots, else the repo roots."""
         return list(self.allowed_roots) if self.allowed_roots is not None else list(self.repo_roots)
+
+    def store_url(self) -> str:
+        """``SK_TRACKER_DATABASE_URL``, else a SQLite file beside the activity log."""
+        if self.database_url is not None and self.database_url.get_secret_value().strip():
+            return self.database_url.get_secret_value().strip()
+        from tracker_core.store.url import default_url  # SQLAlchemy only when used
+
+        return default_url(self.activity_log.expanduser().parent)
 
     def require_url(self) -> str:
         if not self.saas_url:

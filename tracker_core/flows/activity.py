@@ -1,39 +1,48 @@
-"""Append-only activity log (JSON lines) of binds, re-binds and config writes.
-
-Stored outside the repos (settings ``activity_log``). Appends take a cross-process
-lock so concurrent sessions never interleave half lines.
-"""
+"""The activity log of binds, re-binds, upgrades and config writes: a table of the
+store, shared by every face. A JSONL log from an earlier release (the
+``activity_log`` setting) is imported into it once, on first use."""
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from filelock import FileLock
-
+from tracker_core.access.settings import Settings
 from tracker_core.safe_text import clean_text
+from tracker_core.store.records import ActivityEntry
 
+if TYPE_CHECKING:
+    from tracker_core.store.engine import Store
 
-@dataclass(frozen=True)
-class ActivityEntry:
-    at: str  # ISO-8601 UTC
-    actor: str
-    action: str  # bind | rebind | upgrade | write
-    repo: str
-    provider: str | None
-    old_ref: str | None
-    new_ref: str | None
-    result: str  # ok | failed | declined
-    detail: str = ""
+__all__ = ["ActivityEntry", "ActivityLog"]
 
 
 class ActivityLog:
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path).expanduser()
+    def __init__(self, store: Store, *, legacy_jsonl: Path | None = None) -> None:
+        self.store = store
+        self.legacy_jsonl = Path(legacy_jsonl).expanduser() if legacy_jsonl else None
+        self._imported = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ActivityLog:
+        from tracker_core.store.engine import shared_store
+
+        return cls(shared_store(settings.store_url()), legacy_jsonl=settings.activity_log)
+
+    def __repr__(self) -> str:
+        return f"ActivityLog({self.store.masked_url!r})"
+
+    def _ready(self) -> Store:
+        from tracker_core.store import activity_rows
+
+        with self._lock:
+            if not self._imported and self.legacy_jsonl is not None:
+                activity_rows.import_jsonl(self.store, self.legacy_jsonl)
+            self._imported = True
+        return self.store
 
     def record(
         self,
@@ -58,28 +67,12 @@ class ActivityLog:
             result=result,
             detail=clean_text(detail, max_len=500),
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
-        with FileLock(str(self.path) + ".lock", timeout=10):
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode("utf-8"))
-            finally:
-                os.close(fd)
+        from tracker_core.store import activity_rows
+
+        activity_rows.append(self._ready(), entry)
         return entry
 
-    def _lines(self) -> Iterator[ActivityEntry]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        for raw in text.splitlines():
-            try:
-                data = json.loads(raw)
-                yield ActivityEntry(**data)
-            except (ValueError, TypeError):
-                continue  # a torn or foreign line never hides the rest
-
     def entries(self, *, newest_first: bool = True) -> list[ActivityEntry]:
-        items = list(self._lines())
-        return items[::-1] if newest_first else items
+        from tracker_core.store import activity_rows
+
+        return activity_rows.entries(self._ready(), newest_first=newest_first)

@@ -21,7 +21,7 @@ from pathlib import Path
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.config.config_io import load_config, write_tracker
 from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
-from tracker_core.errors import NoInstallationError, TrackerError, UsageError
+from tracker_core.errors import NoInstallationError, StoreError, TrackerError, UsageError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.status import upgrade_changes
 from tracker_core.host.client import HostClient
@@ -451,7 +451,7 @@ def apply_upgrades(
                     result=outcome,
                     detail=detail,
                 )
-            except OSError as exc:
+            except (OSError, StoreError) as exc:
                 log.warning("activity log not written: %s", exc)
     return results
 

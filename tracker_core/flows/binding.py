@@ -27,6 +27,7 @@ from tracker_core.errors import (
     NoCandidatesError,
     SelectionOutOfRangeError,
     StaleBindingError,
+    StoreError,
 )
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.host.client import HostClient
@@ -269,7 +270,7 @@ def _record(
             result=result,
             detail=detail,
         )
-    except OSError as exc:  # the log is a record, not a gate
+    except (OSError, StoreError) as exc:  # the log is a record, not a gate
         log.warning("activity log not written: %s", exc)
 
 

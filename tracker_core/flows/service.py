@@ -57,7 +57,7 @@ class TrackerService:
             client,
             policy=policy,
             upgrade_on_read=settings.upgrade_on_read,
-            activity=ActivityLog(settings.activity_log) if log_activity else None,
+            activity=ActivityLog.from_settings(settings) if log_activity else None,
         )
 
     def close(self) -> None:

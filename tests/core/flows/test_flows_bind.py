@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.activity import log_beside
 from tests.support.host import HostHandle
 from tests.support.repos import (
     COMMON,
@@ -19,7 +20,6 @@ from tests.support.repos import (
 from tests.support.services import make_service
 from tracker_core import (
     AccessPolicy,
-    ActivityLog,
     AlreadyBoundError,
     ConfigError,
     ForbiddenError,
@@ -351,7 +351,7 @@ def test_bind_from_inventory_survives_an_expired_candidate_token(
 
 
 def test_activity_log_records_binds_and_failures(host: HostHandle, tmp_path: Path) -> None:
-    log = ActivityLog(tmp_path / "activity.jsonl")
+    log = log_beside(tmp_path / "activity.jsonl")
     repo = unbound_repo(tmp_path)
     with make_service(host) as svc:
         svc.activity = log

@@ -1,4 +1,4 @@
-"""Repo scan, DataFrame builders (columns, dtypes, empty cases) and the activity log."""
+"""Repo scan and the DataFrame builders (columns, dtypes, empty cases)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.support.repos import COMMON, make_repo
-from tracker_core import ActivityLog, TrackerService
+from tracker_core import TrackerService
 from tracker_core.flows.audit import AuditReport
 from tracker_core.local.scan import find_repos, scan_roots
 from tracker_core.tables.frames import (
@@ -103,33 +103,6 @@ def test_import_does_not_pull_pandas_streamlit_or_host() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.splitlines() == ["", "True"]
-
-
-def test_activity_log_is_append_only_and_newest_first(tmp_path: Path) -> None:
-    log = ActivityLog(tmp_path / "state" / "activity.jsonl")
-    log.record(
-        actor="a",
-        action="bind",
-        repo="r1",
-        provider="linear",
-        old_ref=None,
-        new_ref="srm_1",
-        result="ok",
-    )
-    log.record(
-        actor="b",
-        action="rebind",
-        repo="r1",
-        provider="linear",
-        old_ref="srm_1",
-        new_ref="srm_2",
-        result="ok",
-    )
-    with open(log.path, "a", encoding="utf-8") as fh:
-        fh.write("{torn line\n")
-    entries = log.entries()
-    assert [e.new_ref for e in entries] == ["srm_2", "srm_1"]
-    assert entries[0].actor == "b"
 
 
 def test_no_module_of_tracker_core_imports_streamlit_or_host() -> None:

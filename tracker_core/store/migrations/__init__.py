@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run by ``tracker_core.store.engine`` on open."""
