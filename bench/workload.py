@@ -9,7 +9,7 @@ so the repos can be written without asking the host first.
 audit state (`MIX`): bound, legacy (upgradable or not), stale deleted / disabled /
 project mismatch, unbound, misconfigured, and refs the host never issued (these are
 the only ones the audit has to `bind-validate`). Among them sit the folders a scan
-must skip: `node_modules`, hidden folders and a virtualenv with an ordinary name.
+must skip or enter: `node_modules`, hidden folders, `build/` and a virtualenv with an ordinary name.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A repo scan that re-reads only the configs that changed.
 
 A long-running face (the dashboard) looks at the same roots again and again. The
-walk for repos is kept until ``forget_repos()``; each ``snapshot()`` then costs one
+walk for projects is kept until ``forget_repos()``; each ``snapshot()`` then costs one
 ``stat`` per repo, and a config is parsed again only when its file changed (mtime,
 size or inode: atomic writes replace the inode). The snapshot's ``fingerprint``
 changes exactly when some config (or the set of repos) changed, so it is a cache
@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker_core.config.config_io import config_path
-from tracker_core.local.scan import LocalRepo, find_repos, read_repo
+from tracker_core.local.scan import LocalRepo, read_repo
+from tracker_core.local.walk import Found, WalkReport, walk_roots
 
 FileStamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no file
 Fingerprint = tuple[tuple[str, FileStamp], ...]
@@ -28,6 +29,7 @@ class ScanSnapshot:
     repos: tuple[LocalRepo, ...]
     fingerprint: Fingerprint
     reread: int  # configs parsed for this snapshot (0 when nothing changed)
+    walk: WalkReport = field(default_factory=WalkReport)  # skipped folders, plain git repos
 
 
 def _stamp(repo: Path) -> FileStamp:
@@ -45,34 +47,38 @@ class RepoScanCache:
     def __init__(self, roots: Sequence[Path]) -> None:
         self.roots = tuple(Path(r).expanduser().resolve() for r in roots)
         self._lock = threading.Lock()
-        self._repo_paths: list[Path] | None = None
+        self._found: list[Found] | None = None
+        self._walk = WalkReport()
         self._entries: dict[Path, tuple[FileStamp, LocalRepo]] = {}
 
     def forget_repos(self) -> None:
         """Walk the roots again on the next snapshot (repos added or removed)."""
         with self._lock:
-            self._repo_paths = None
+            self._found = None
 
     def snapshot(self) -> ScanSnapshot:
         with self._lock:
-            if self._repo_paths is None:
-                self._repo_paths = find_repos(self.roots)
-            paths = list(self._repo_paths)
+            if self._found is None:
+                walked = walk_roots(self.roots)
+                self._found, self._walk = walked.projects, walked.report
+            found_all = list(self._found)
+            paths = [f.path for f in found_all]
             repos: list[LocalRepo] = []
             stamps: list[tuple[str, FileStamp]] = []
             reread = 0
-            for path in paths:
+            for found in found_all:
+                path = found.path
                 # Stamp before reading: a write racing the read shows up next time.
                 stamp = _stamp(path)
                 cached = self._entries.get(path)
                 if cached is not None and cached[0] == stamp:
                     local = cached[1]
                 else:
-                    local = read_repo(path, self.roots)
+                    local = read_repo(path, self.roots, found=found)
                     reread += 1
                     self._entries[path] = (stamp, local)
                 repos.append(local)
                 stamps.append((str(path), stamp))
             for gone in set(self._entries) - set(paths):
                 del self._entries[gone]
-        return ScanSnapshot(tuple(repos), tuple(stamps), reread)
+        return ScanSnapshot(tuple(repos), tuple(stamps), reread, self._walk)

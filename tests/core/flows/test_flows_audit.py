@@ -61,11 +61,24 @@ def test_audit_makes_one_mappings_call_per_provider(
     assert service.client.request_count == 5
 
 
-def test_two_repos_claiming_one_ref_are_a_conflict(service: TrackerService, tmp_path: Path) -> None:
+def test_a_copy_with_another_origin_is_a_conflict(service: TrackerService, tmp_path: Path) -> None:
     write_demo_repos(tmp_path)
-    shutil.copytree(tmp_path / "my-project", tmp_path / "my-project-copy")
+    copy = tmp_path / "my-project-copy"
+    shutil.copytree(tmp_path / "my-project", copy)
+    (copy / ".git" / "config").write_text(
+        '[remote "origin"]\n\turl = https://github.com/acme-corp/other.git\n'
+    )
     got = states(service.audit([tmp_path]))
     assert got["my-project"] == "conflict" and got["my-project-copy"] == "conflict"
+
+
+def test_a_copy_with_the_same_origin_is_a_clone(service: TrackerService, tmp_path: Path) -> None:
+    write_demo_repos(tmp_path)
+    shutil.copytree(tmp_path / "my-project", tmp_path / "my-project-copy")
+    report = service.audit([tmp_path])
+    got = {r.name: r for r in report.rows}
+    assert got["my-project"].state == got["my-project-copy"].state == "bound"
+    assert got["my-project"].also_at == ("my-project-copy",)
 
 
 def test_apply_upgrades_writes_only_the_legacy_repo(

@@ -12,11 +12,12 @@ from tracker_host import seed
 
 def test_unchanged_configs_are_not_read_again(tmp_path: Path) -> None:
     mapped_repo(tmp_path, seed.MY_PROJECT)
-    make_repo(tmp_path, "plain", None)  # a git repo without a config
+    make_repo(tmp_path, "plain", None)  # a git repo without a config: not a project
     cache = RepoScanCache([tmp_path])
     first = cache.snapshot()
-    assert first.reread == 2
-    assert [r.path.name for r in first.repos] == ["my-project", "plain"]
+    assert first.reread == 1
+    assert [r.path.name for r in first.repos] == ["my-project"]
+    assert [p.name for p in first.walk.git_repos] == ["plain"]
     again = cache.snapshot()
     assert again.reread == 0
     assert again.fingerprint == first.fingerprint

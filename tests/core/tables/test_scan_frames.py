@@ -34,14 +34,18 @@ def dtypes(frame: pd.DataFrame) -> dict[str, str]:
 
 def test_find_repos_skips_heavy_folders_and_symlinks(tmp_path: Path) -> None:
     make_repo(tmp_path, "a", COMMON)
-    make_repo(tmp_path / "group", "b", None)
+    make_repo(tmp_path / "group", "b", None)  # git without .kittify: not a project
     make_repo(tmp_path / "node_modules", "hidden", COMMON)
     make_repo(tmp_path / ".cache", "hidden2", COMMON)
+    (tmp_path / ".cache" / "CACHEDIR.TAG").write_text(
+        "Signature: 8a477f597d28d172789f06886806bc55\n"
+    )
+    make_repo(tmp_path / ".config", "dotted", COMMON)  # hidden but no cache: entered
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     make_repo(outside, "elsewhere", COMMON)
     (tmp_path / "link").symlink_to(outside)
     found = [p.relative_to(tmp_path).as_posix() for p in find_repos([tmp_path])]
-    assert found == ["a", "group/b"]
+    assert found == [".config/dotted", "a"]
 
 
 def test_scan_reports_symlinked_config_outside_roots_without_reading(tmp_path: Path) -> None:

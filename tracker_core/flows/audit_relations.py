@@ -1,0 +1,91 @@
+"""Rows of projects that are not alone: worktrees take their main checkout's state,
+clones keep their own and say where else they are checked out, and two different
+projects claiming one identity are a conflict whose fix touches only one of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tracker_core.flows.audit_rows import AuditRow
+from tracker_core.local.grouping import Relation, relate
+from tracker_core.local.scan import LocalRepo
+
+
+def new_identity_hint(row: AuditRow) -> str:
+    provider = row.provider or "<provider>"
+    return (
+        "in the repo that is the copy, run: "
+        f"sk-tracker bind --repo {row.repo} --provider {provider} --new-identity "
+        "(gives it its own project identity and binds it; the other project is not touched)"
+    )
+
+
+def _conflict(row: AuditRow, rel: Relation) -> AuditRow:
+    others = tuple(sorted({c.other.label for c in rel.conflicts}))
+    first = rel.conflicts[0]
+    return replace(
+        row,
+        state="conflict",
+        reason=(
+            f"{first.claim} {first.value} is also claimed by {', '.join(others)}, "
+            f"a different project: {first.why}"
+        ),
+        guidance=new_identity_hint(row),
+        pending_ref=None,
+        conflicts_with=others,
+    )
+
+
+def _tracker_key(row: AuditRow) -> tuple[str | None, str | None, str | None]:
+    return (row.provider, row.binding_ref, row.project_slug)
+
+
+def _worktree(row: AuditRow, main: AuditRow, branch: str | None) -> AuditRow:
+    on = f" (branch {branch})" if branch else ""
+    reason = f"worktree of {main.label}{on}; the project is {main.state}"
+    if _tracker_key(row) != _tracker_key(main):
+        reason += (
+            f"; its tracker: section differs from {main.label}'s (a branch cut before "
+            "the bind): no action needed, merging brings it in line"
+        )
+    guidance = "" if not main.needs_action else f"act on {main.label}: {main.guidance}"
+    return replace(
+        row,
+        state=main.state,
+        reason=reason,
+        guidance=guidance,
+        pending_ref=None,  # upgrades go to the main checkout, never into a worktree
+        worktree_of=main.label,
+        branch=branch,
+    )
+
+
+def apply_relations(rows: Sequence[AuditRow], repos: Sequence[LocalRepo]) -> list[AuditRow]:
+    """``rows`` (one per repo of ``repos``, same order) with worktrees, clones and
+    conflicts settled."""
+    relations = relate(repos)
+    index = {row.repo: i for i, row in enumerate(rows)}
+    out = list(rows)
+    for i, (row, local) in enumerate(zip(rows, repos, strict=True)):
+        rel = relations.get(row.repo)
+        if local.git is not None and local.git.is_worktree:
+            out[i] = replace(out[i], branch=local.git.branch)
+            if rel is None or rel.worktree_of is None:
+                note = "a worktree whose main checkout is outside the roots"
+                out[i] = replace(out[i], reason=f"{out[i].reason} ({note})".strip())
+        if rel is None or rel.worktree_of is not None:
+            continue
+        if rel.conflicts:
+            out[i] = _conflict(out[i], rel)
+        if rel.copies:
+            also = tuple(sorted(c.label for c in rel.copies))
+            reason = f"{out[i].reason}; also checked out at {', '.join(also)}"
+            out[i] = replace(out[i], also_at=also, reason=reason)
+    for i, (row, local) in enumerate(zip(rows, repos, strict=True)):
+        rel = relations.get(row.repo)
+        if rel is not None and rel.worktree_of is not None:
+            main = out[index[rel.worktree_of.path]]
+            branch = local.git.branch if local.git is not None else None
+            out[i] = _worktree(out[i], main, branch)
+    return out

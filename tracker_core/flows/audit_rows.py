@@ -1,0 +1,177 @@
+"""One audit row per project: what its file alone says, and what the host's listing
+says of its claim. Rows are plain data every face renders (CLI, dashboard, notebook).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tracker_core.host.wire import Mapping
+from tracker_core.local.scan import LocalRepo
+from tracker_core.local.walk import WalkReport
+
+STALE_REASONS = {
+    "deleted": "mapping_deleted",
+    "disabled": "mapping_disabled",
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    repo: Path  # absolute
+    # bound | legacy | stale:<reason> | unbound | misconfigured:<code> | conflict | unverified
+    state: str
+    provider: str | None = None
+    binding_ref: str | None = None
+    project_slug: str | None = None
+    display_label: str | None = None
+    project_uuid: str | None = None
+    reason: str = ""
+    guidance: str = ""
+    pending_ref: str | None = None  # legacy rows the host can already upgrade
+    provider_context: dict[str, str] = field(default_factory=dict)
+    # Its path relative to the root it was found under: how every face names it.
+    name: str = ""
+    worktree_of: str | None = None  # the main checkout's name (a linked worktree)
+    branch: str | None = None  # a worktree's branch
+    also_at: tuple[str, ...] = ()  # other checkouts of the same project (clones)
+    conflicts_with: tuple[str, ...] = ()  # different projects claiming its identity
+
+    @property
+    def label(self) -> str:
+        return self.name or self.repo.name
+
+    @property
+    def needs_action(self) -> bool:
+        """A worktree shares its main checkout's state; the action is on that row."""
+        return self.state != "bound" and self.worktree_of is None
+
+    @property
+    def kind(self) -> str:
+        """The state without its reason (``stale:mapping_deleted`` → ``stale``)."""
+        return self.state.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class UnclaimedMapping:
+    provider: str
+    mapping: Mapping
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    rows: list[AuditRow]
+    unclaimed: list[UnclaimedMapping] = field(default_factory=list)
+    provider_errors: dict[str, str] = field(default_factory=dict)
+    validate_calls: int = 0
+    walk: WalkReport = field(default_factory=WalkReport)  # skipped folders, plain git repos
+
+    @property
+    def needs_action(self) -> bool:
+        return any(r.needs_action for r in self.rows)
+
+    @property
+    def pending_upgrades(self) -> list[AuditRow]:
+        return [r for r in self.rows if r.pending_ref]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for row in self.rows:
+            out[row.kind] += 1
+        return dict(out)
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    repo: Path
+    binding_ref: str | None
+    ok: bool
+    error: str | None = None
+
+
+def rebind_hint(provider: str | None) -> str:
+    return f"re-bind with: sk-tracker bind --provider {provider or '<provider>'}"
+
+
+def base_row(local: LocalRepo) -> AuditRow:
+    """What the file alone says: misconfigured, unbound, or the claim to check."""
+    if local.error is not None or local.config is None:
+        err = local.error
+        return AuditRow(
+            repo=local.path,
+            name=local.label,
+            state=f"misconfigured:{err.code if err else 'invalid'}",
+            reason=err.reason if err else "unreadable config",
+            guidance="fix the file by hand; this tool never overwrites a config it cannot parse",
+        )
+    cfg = local.config
+    uuid = cfg.project.uuid if cfg.project else None
+    tracker = cfg.tracker
+    if tracker is None or not tracker.is_configured:
+        return AuditRow(
+            repo=local.path,
+            name=local.label,
+            state="unbound",
+            provider=tracker.provider if tracker else None,
+            project_uuid=uuid,
+            reason="no tracker binding",
+            guidance=rebind_hint(tracker.provider if tracker else None).replace("re-bind", "bind"),
+        )
+    return AuditRow(
+        repo=local.path,
+        name=local.label,
+        state="",
+        provider=tracker.provider,
+        binding_ref=tracker.binding_ref,
+        project_slug=tracker.project_slug,
+        display_label=tracker.display_label,
+        project_uuid=uuid,
+        provider_context=dict(tracker.provider_context),
+    )
+
+
+def classify_ref(row: AuditRow, mapping: Mapping) -> AuditRow:
+    if mapping.status in STALE_REASONS:
+        reason = STALE_REASONS[mapping.status]
+        return replace(
+            row,
+            state=f"stale:{reason}",
+            reason=f"binding {row.binding_ref} is {mapping.status} on the host",
+            guidance=rebind_hint(row.provider),
+        )
+    if row.project_uuid and mapping.project_uuid and mapping.project_uuid != row.project_uuid:
+        return replace(
+            row,
+            state="stale:project_mismatch",
+            reason=f"binding {row.binding_ref} belongs to another project",
+            guidance=rebind_hint(row.provider),
+        )
+    return replace(
+        row,
+        state="bound",
+        reason="binding is active on the host",
+        display_label=mapping.display_label,
+        provider_context=dict(mapping.provider_context),
+    )
+
+
+def classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
+    mapping = by_slug.get(row.project_slug or "")
+    if mapping is not None:
+        return replace(
+            row,
+            state="legacy",
+            reason=f"slug-only config; the host knows {mapping.binding_ref} (upgrade pending)",
+            guidance="apply with: sk-tracker audit --apply-upgrades",
+            pending_ref=mapping.binding_ref,
+            display_label=mapping.display_label,
+            provider_context=dict(mapping.provider_context),
+        )
+    return replace(
+        row,
+        state="legacy",
+        reason="slug-only config; the host has no mapping for this slug",
+        guidance=rebind_hint(row.provider).replace("re-bind", "bind"),
+    )
