@@ -16,15 +16,19 @@ $(STAMP): pyproject.toml uv.lock | uv
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-extras --python $(PYTHON) -q
 	touch $(STAMP)
 
+# Tests marked `serial` (processes and threads racing on purpose) run on their own,
+# after the rest, so nothing else of the suite competes with them.
+SUITE = $(1) -m pytest -q -m "not serial" && $(1) -m pytest -q -m serial
+
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(call SUITE,$(PY))
 
 # The newest versions pyproject.toml's ranges allow, in a venv of its own: upgrades on purpose.
 test-latest: uv
 	rm -rf .venv-latest
 	$(UV) venv -q --python $(PYTHON) .venv-latest
 	$(UV) pip install -q --python .venv-latest/bin/python --upgrade -e '.[all]' --group dev
-	.venv-latest/bin/python -m pytest -q
+	$(call SUITE,.venv-latest/bin/python)
 
 lock: uv
 	$(UV) lock --upgrade --python $(PYTHON)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 from tests.cli.conftest import PYTHON_MODULE, Cli, Result
@@ -144,11 +143,13 @@ def test_a_bad_answer_binds_nothing(cli: Cli, host: HostHandle, repos: Path) -> 
 def test_no_input_fails_at_once_naming_the_flag(cli: Cli, host: HostHandle, repos: Path) -> None:
     repo = unbound_repo(repos)
     before = config_bytes(repo)
-    started = time.monotonic()
 
-    result = cli.run("bind", "--provider", "linear", cwd=repo)  # stdin=/dev/null
+    # stdin=/dev/null. A prompt that waited instead of seeing the end of input would
+    # outlast the run's own time limit with this prompt timeout.
+    result = cli.run(
+        "bind", "--provider", "linear", cwd=repo, env={"SK_TRACKER_PROMPT_TIMEOUT": "3600"}
+    )
 
-    assert time.monotonic() - started < 10
     assert result.code == 1, result
     assert "Traceback" not in result.err
     last = result.err_lines[-1]
@@ -161,7 +162,6 @@ def test_an_open_pipe_that_never_answers_times_out(cli: Cli, repos: Path, tmp_pa
     repo = unbound_repo(repos)
     before = config_bytes(repo)
     err_file = tmp_path / "stderr.txt"
-    started = time.monotonic()
     with (
         err_file.open("w") as err_sink,
         subprocess.Popen(
@@ -174,13 +174,11 @@ def test_an_open_pipe_that_never_answers_times_out(cli: Cli, repos: Path, tmp_pa
         ) as proc,
     ):
         try:
-            code = proc.wait(timeout=20)
+            code = proc.wait(timeout=120)  # a hang guard, not a timing claim
         finally:
             proc.kill()
-    elapsed = time.monotonic() - started
     err = err_file.read_text()
     assert code == 1, err
-    assert elapsed < 15
     assert err.strip().splitlines()[-1].startswith("error: no answer on stdin; pass --select N")
     assert config_bytes(repo) == before
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,7 @@ def test_demo_prints_exports_that_work_and_stops_on_a_signal(
     ) as proc:
         try:
             assert proc.stdout is not None
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                if not line:
-                    break
+            for line in proc.stdout:  # until the banner's last line, or the end
                 lines.append(line.rstrip("\n"))
                 if line.startswith("Press Ctrl-C"):
                     break
@@ -57,7 +52,7 @@ def test_demo_prints_exports_that_work_and_stops_on_a_signal(
             ):
                 assert re.search(rf"^{name} .* {state}", result.out, re.M), result.out
             proc.send_signal(stop)
-            code = proc.wait(timeout=15)
+            code = proc.wait(timeout=120)  # a hang guard
         finally:
             proc.kill()
     assert code == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from tests.dashboard.conftest import Dashboard, frame_with, goto, start
@@ -29,18 +28,14 @@ def test_twenty_thousand_resources_filter_without_host_calls(dash: Dashboard) ->
     at = start(dash, "resources")
     assert len(frame_with(at, "state", "display_label")) == 4 * PER_WORKSPACE
     calls = at.session_state["_tracker_session"].service.client.request_count
-    began = time.perf_counter()
     at.text_input(key="res_text").input("service 2-17").run()
     at.multiselect(key="res_workspaces").set_value(["Workspace 2"]).run()
     at.selectbox(key="res_status").set_value("available").run()
-    elapsed = time.perf_counter() - began
     shown = frame_with(at, "state", "display_label")
     # "Service 2-17" and "Service 2-170".."Service 2-179", "Service 2-1700".."2-1799"
     assert len(shown) == 1 + 10 + 100
     assert set(shown["workspace"]) == {"Workspace 2"}
     assert at.session_state["_tracker_session"].service.client.request_count == calls
-    # Three reruns over 20,000 rows: vectorized filters, cached frames (a generous
-    # bound; they take a fraction of a second).
-    assert elapsed < 10, elapsed
+    # How fast the reruns are is measured by bench/bench_resources_page.py.
     goto(at, "overview")
     assert {m.label: m.value for m in at.metric}["Resources"] == "20000"

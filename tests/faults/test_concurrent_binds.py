@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.host import HostHandle
 from tests.support.repos import COMMON, make_repo, project_section, tracker_section
 from tracker_core import load_config
@@ -18,6 +20,7 @@ from tracker_host import seed
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.serial
 def test_binds_and_edits_racing_on_one_repo_lose_nothing(host: HostHandle, tmp_path: Path) -> None:
     u = seed.UNBOUND_PROJECT
     repo = make_repo(

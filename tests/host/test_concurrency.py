@@ -18,7 +18,7 @@ def _confirm_all(
 ) -> list[httpx.Response]:
     def send(item: tuple[dict[str, Any], str]) -> httpx.Response:
         body, key = item
-        with httpx.Client(base_url=host.url, timeout=10) as client:
+        with httpx.Client(base_url=host.url, timeout=60) as client:
             return client.post(
                 CONFIRM, json=body, headers={**host.headers(), "Idempotency-Key": key}
             )

@@ -200,7 +200,9 @@ def _validation_problem(exc: ValidationError) -> str:
     first = errors[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    # A missing field in our own words; pydantic's wording for the rest.
+    problem = "missing" if first["type"] == "missing" else first["msg"]
+    return f"{where}: {problem}{more}"
 
 
 class HostClient:

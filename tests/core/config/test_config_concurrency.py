@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import select
 import signal
 import stat
 import subprocess
@@ -12,6 +14,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.core.config_support import CORPUS, config_bytes, make_repo
 from tests.core.config_writer_proc import crash_changes
@@ -39,6 +43,7 @@ def start(*args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.serial
 def test_two_processes_writing_the_same_config_lose_nothing(tmp_path):
     head = "vcs:\n  type: git\ntracker:\n  provider: linear\n"
     repo = make_repo(tmp_path, head)
@@ -78,13 +83,14 @@ def test_threads_writing_the_same_config_lose_nothing(tmp_path):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join()
 
     tracker = load_config(repo).tracker
     assert tracker is not None
     assert tracker.provider_context == {f"t{n}-{i}": "x" for n in range(4) for i in range(15)}
 
 
+@pytest.mark.serial
 def test_writer_killed_at_random_points_leaves_old_or_new_bytes(tmp_path):
     corpus = (CORPUS / "ruhullasheik__mcpbin.yaml").read_bytes()  # CRLF, comments-free
     repo = make_repo(tmp_path, corpus)
@@ -98,19 +104,24 @@ def test_writer_killed_at_random_points_leaves_old_or_new_bytes(tmp_path):
 
     rng = random.Random(8)
     previous, kills = 0, 0
+    data = config_bytes(repo)
     leftovers: set[str] = set()  # temp files of writers killed before their rename
-    deadline = time.monotonic() + 300  # a safety net for a loaded machine, not a timing claim
     spawner = start("crash", str(repo))
     assert spawner.stdin is not None and spawner.stdout is not None
     try:
         assert spawner.stdout.readline() == "ready\n"
-        while previous < 200 or kills < 150:
-            assert time.monotonic() < deadline, f"only {previous} writes"
+        while kills < 100:
             spawner.stdin.write("go\n")
             spawner.stdin.flush()
             writer = int(spawner.stdout.readline())
+            # Each writer finishes one write before its kill, however slow the
+            # machine: every kill then lands somewhere in a later write.
+            while config_bytes(repo) == data:
+                if select.select([spawner.stdout], [], [], 0.005)[0]:
+                    break  # the writer ended on its own: its reason follows
             time.sleep(rng.uniform(0.0, 0.05))
-            os.kill(writer, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # unless it ended already
+                os.kill(writer, signal.SIGKILL)
             ended = spawner.stdout.readline()
             if ended != "reaped killed\n":  # the writer failed on its own: show why
                 spawner.kill()
@@ -127,6 +138,7 @@ def test_writer_killed_at_random_points_leaves_old_or_new_bytes(tmp_path):
             assert stat.S_IMODE(os.stat(repo / ".kittify" / "config.yaml").st_mode) == 0o640
             leftovers |= {p.name for p in (repo / ".kittify").glob(".config.yaml.*.tmp")}
             previous = n
+        assert previous >= kills  # at least one whole write per writer
     finally:
         spawner.kill()
         spawner.communicate(timeout=10)

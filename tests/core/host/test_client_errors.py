@@ -215,7 +215,7 @@ def test_error_bodies_that_are_not_the_envelope_are_protocol_errors(answer, word
     ("answer", "words"),
     [
         (ok({"resources": "none", "provider": "linear"}), "resources"),
-        (ok({"provider": "linear"}), "resources: Field required"),
+        (ok({"provider": "linear"}), "resources: missing"),
         (
             ok({"resources": [{**RESOURCE_FREE, "bound_at": "yesterday"}], "provider": "x"}),
             "bound_at",
@@ -256,7 +256,7 @@ def test_installation_wide_shape_is_not_taken_for_a_project_status():
     # A host that ignored the routing key answers installation-wide; configured is missing.
     wide = {"provider": "linear", "connected": True, "installation_id": "i", "resource_count": 1}
     host = ScriptedHost(ok(wide))
-    with pytest.raises(ProtocolError, match="configured: Field required"):
+    with pytest.raises(ProtocolError, match="configured: missing"):
         make_client(host).project_status("linear", binding_ref="srm_1")
 
 
