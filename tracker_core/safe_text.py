@@ -72,3 +72,35 @@ def clean_text(value: object, *, max_len: int = 500) -> str:
     if len(text) > max_len:
         text = text[: max_len - 1].rstrip() + ELLIPSIS
     return text
+
+
+# What makes a claim or name "hidden": controls, format characters (zero-width, bidi,
+# tags), surrogates, private-use and unassigned code points, and any whitespace but a
+# plain space. Such text can look like other text, so it is matched by nothing.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _is_hidden(ch: str) -> bool:
+    return (ch.isspace() and ch != " ") or unicodedata.category(ch) in _HIDDEN_CATEGORIES
+
+
+def has_hidden(text: str) -> bool:
+    """Whether ``text`` holds a character that does not show as itself."""
+    if text.isascii():
+        return any(ch < " " or ch == "\x7f" for ch in text)
+    return any(_is_hidden(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def escape_hidden(value: object, *, max_len: int = 500) -> str:
+    """``value`` on one line with every hidden character written as a visible escape
+    (``bo\\u200bss``), and backslashes doubled so an escape cannot be faked."""
+    text = "" if value is None else str(value)
+    shown = "".join("\\\\" if ch == "\\" else _escape(ch) if _is_hidden(ch) else ch for ch in text)
+    return clean_text(shown, max_len=max_len)

@@ -22,7 +22,13 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitSecretNotFoundError
 
 from tracker_core.access.policy import Role
-from tracker_core.access.role_rules import RoleRules, SignedInUser, mapped_role, user_from_claims
+from tracker_core.access.role_rules import (
+    DEFAULT_PROVIDER,
+    RoleRules,
+    SignedInUser,
+    mapped_role,
+    user_from_claims,
+)
 from tracker_core.errors import SettingsError, TrackerError
 
 from .text import error_line, md_text
@@ -73,10 +79,13 @@ def providers(auth: Mapping[str, Any]) -> list[str | None]:
     return found
 
 
-def rules() -> RoleRules:
+def rules(auth: Mapping[str, Any]) -> RoleRules:
+    """``[sk_tracker.roles]`` for the providers ``[auth]`` configures (the unnamed one
+    is Streamlit's ``default``)."""
     section = _secrets().get("sk_tracker")
     roles = section.get("roles") if isinstance(section, Mapping) else None
-    return RoleRules.from_settings(roles)
+    names = [p or DEFAULT_PROVIDER for p in providers(auth)]
+    return RoleRules.from_settings(roles, names)
 
 
 def _claims() -> dict[str, Any]:
@@ -140,7 +149,7 @@ def require_sign_in() -> SignIn | None:
         claims = _claims()
         if not claims.get("is_logged_in"):
             _sign_in_screen(auth)
-        role_rules = rules()
+        role_rules = rules(auth)
         user = user_from_claims(claims, role_rules.groups_claim)
         return SignIn(user=user, role=mapped_role(role_rules, user))
     except TrackerError as exc:

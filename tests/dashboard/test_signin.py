@@ -22,8 +22,10 @@ AUTH = {
     "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
 }
 ROLES = {"admins": ["alice@acme.example"], "admin_groups": ["tracker-admins"]}
-ALICE = {"is_logged_in": True, "sub": "a1", "email": "alice@acme.example", "name": "Alice"}
-VICTOR = {"is_logged_in": True, "sub": "v1", "email": "victor@acme.example", "name": "Victor"}
+# What Streamlit's st.user holds: the ID token's claims and the [auth] provider used.
+SIGNED_IN = {"is_logged_in": True, "provider": "default", "email_verified": True}
+ALICE = {**SIGNED_IN, "sub": "a1", "email": "alice@acme.example", "name": "Alice"}
+VICTOR = {**SIGNED_IN, "sub": "v1", "email": "victor@acme.example", "name": "Victor"}
 
 
 def configure(dash: Dashboard, roles: dict[str, Any] | None = None, **auth: Any) -> None:
@@ -211,3 +213,44 @@ def test_a_viewer_after_an_admin_shares_the_data_but_not_the_role(dash: Dashboar
     assert viewer.button(key="apply_upgrades").disabled
     assert viewer.session_state[SESSION_KEY].role == "viewer"
     assert admin.session_state[SESSION_KEY].role == "admin"
+
+
+def test_a_spoofed_admin_address_is_a_viewer_named_with_the_hidden_character(
+    dash: Dashboard,
+) -> None:
+    configure(dash, ROLES)
+    spoof = {**ALICE, "sub": "m1", "email": "ali\u200bce@acme.example", "name": "Alice"}
+    at = signed_in(dash, spoof)
+    assert_clean(at)
+    session = at.session_state[SESSION_KEY]
+    assert (session.role, session.actor) == ("viewer", "ali\\u200bce@acme.example")
+    assert "ali\\u200bce@acme.example" in [t.value for t in at.sidebar.text]
+    # Unverified or without the claim at all, the real address grants nothing either.
+    for claims in ({**ALICE, "email_verified": False}, {**ALICE, "email_verified": None}):
+        at = signed_in(dash, claims)
+        assert at.session_state[SESSION_KEY].role == "viewer"
+    unmarked = {k: v for k, v in ALICE.items() if k != "email_verified"}
+    assert signed_in(dash, unmarked).session_state[SESSION_KEY].role == "viewer"
+
+
+def test_with_two_providers_each_rule_applies_where_it_says(dash: Dashboard) -> None:
+    shared = {k: AUTH[k] for k in ("redirect_uri", "cookie_secret")}
+    provider = {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}
+    dash.use_secrets(
+        {
+            "auth": {**shared, "okta": provider, "partners": provider},
+            "sk_tracker": {"roles": {"okta": ROLES}},
+        }
+    )
+    at = signed_in(dash, {**ALICE, "provider": "okta"})
+    assert at.session_state[SESSION_KEY].role == "admin"
+    at = signed_in(dash, {**ALICE, "provider": "partners"})
+    assert at.session_state[SESSION_KEY].role == "viewer"
+    # A rule that does not say which provider it is for stops with the reason.
+    dash.use_secrets(
+        {"auth": {**shared, "okta": provider, "partners": provider}, "sk_tracker": {"roles": ROLES}}
+    )
+    at = signed_in(dash, {**ALICE, "provider": "okta"})
+    assert not at.exception
+    (error,) = at.error
+    assert "several providers" in error.value and SESSION_KEY not in at.session_state

@@ -96,8 +96,14 @@ class ForgedClick:
         self.pending = [self.button_ids[k] for k in keys]
 
 
-def sign_in(browser: Any, dash: Dashboard, sub: str, forge: ForgedClick | None = None) -> Any:
-    """A new browser (own cookies) that signs in as ``sub`` at the provider."""
+def sign_in(
+    browser: Any,
+    dash: Dashboard,
+    sub: str,
+    forge: ForgedClick | None = None,
+    provider: str = "default",
+) -> Any:
+    """A new browser (own cookies) that signs in as ``sub`` through ``provider``."""
     expect = _expect()
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     page = context.new_page()
@@ -106,7 +112,7 @@ def sign_in(browser: Any, dash: Dashboard, sub: str, forge: ForgedClick | None =
     page.goto(dash.url)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     wait_for_run(page)
-    page.locator(".st-key-sign_in_default button").click()
+    page.locator(f".st-key-sign_in_{provider} button").click()
     page.get_by_placeholder("sub").fill(sub)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{dash.url}/**")
@@ -221,3 +227,60 @@ def run_signin_flow(browser: Any, dash: Dashboard, host: HostHandle) -> None:
     assert [(e["actor"], e["action"], e["result"]) for e in entries] == [
         (ADMIN_EMAIL, "rebind", "ok")
     ]
+
+
+TWO_PROVIDERS = """
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "e2e-cookie-secret-4b1f0c8e2d7a9356"
+
+[auth.corp]
+client_id = "sk-tracker-e2e"
+client_secret = "e2e-client-secret"
+server_metadata_url = "METADATA"
+
+[auth.partners]
+client_id = "sk-tracker-e2e-partners"
+client_secret = "e2e-client-secret"
+server_metadata_url = "METADATA"
+
+[sk_tracker.roles.corp]
+admins = ["boss@acme.example"]
+"""
+
+
+def test_spoofed_unverified_and_unmarked_emails_and_the_wrong_provider_get_no_admin(
+    browser: Any,
+    start_dashboard: StartDashboard,
+    identity_provider: IdentityProvider,
+) -> None:
+    """Against a real provider, every way of claiming boss@acme.example but the
+    verified one through the provider its rule names ends as a viewer."""
+    expect = _expect()
+    boss = "boss@acme.example"
+    identity_provider.add_user("boss", email=boss, email_verified=True, name="Boss")
+    identity_provider.add_user("spoof", email="bo\u200bss@acme.example", email_verified=True)
+    identity_provider.add_user("unverified", email=boss, email_verified=False, name="U")
+    identity_provider.add_user("unmarked", email=boss, name="Unmarked")
+    secrets = TWO_PROVIDERS.replace("METADATA", identity_provider.metadata_url)
+    dash = start_dashboard("admin", secrets=secrets)
+    cases = [
+        ("boss", "corp", "admin", boss),
+        ("boss", "partners", "viewer: read-only", boss),
+        ("spoof", "corp", "viewer: read-only", "bo\\u200bss@acme.example"),
+        ("unverified", "corp", "viewer: read-only", "U"),
+        ("unmarked", "corp", "viewer: read-only", "Unmarked"),
+    ]
+    for sub, provider, badge, shown in cases:
+        page = sign_in(browser, dash, sub, provider=provider)
+        try:
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.get_by_text(shown, exact=True)).to_be_visible()
+            badges = sidebar.get_by_text(re.compile(r"(^|\s)(admin|viewer: read-only)$"))
+            expect(badges).to_have_count(1)
+            assert badges.inner_text().split()[-1] == badge.split()[-1], badges.inner_text()
+            assert_page_clean(page)
+            if sub == "spoof":
+                shot(page, "sign-in-spoofed-email")
+        finally:
+            page.context.close()

@@ -10,7 +10,6 @@ Importing this module imports pandas.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from tracker_core.flows.activity import ActivityEntry
 from tracker_core.flows.audit import AuditReport
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.host.wire import Resource
+from tracker_core.safe_text import clean_text
 from tracker_core.tables import frames
 
 NO_PROVIDER = "(no provider)"
@@ -50,11 +50,6 @@ CONNECTION_LABELS = {
 _RESOURCE_TEXT = ["workspace", "team", "display_label", "bound_project_slug", "binding_ref"]
 _AUDIT_TEXT = ["workspace", "binding_ref", "project_slug", "display_label", "reason", "guidance"]
 
-# Escape sequences, then C0/C1 controls and the invisible format characters that can
-# reorder or hide text (bidi embeddings/overrides/isolates, zero-width spaces, BOM).
-_ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]*[0-~]"
-_INVISIBLE = r"[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-_UNSAFE_RE = re.compile(f"{_ESCAPES}|{_INVISIBLE}")
 # A CSV cell starting with one of these is a formula to a spreadsheet program.
 _FORMULA_START = r"^([=+\-@\t\r])"
 
@@ -62,10 +57,12 @@ StatusFilter = Literal["all", "bound", "available"]
 
 
 def clean_column(column: pd.Series) -> pd.Series:
-    """Host text made inert for display, vectorized: escape sequences and invisible
-    control/format characters removed (missing values stay missing)."""
+    """Host text made inert for display by :func:`~tracker_core.safe_text.clean_text`,
+    the one sanitizer every face uses (missing values stay missing). Each distinct
+    value is cleaned once: host columns repeat a few workspaces and labels."""
     text = column.astype("string")
-    return text.str.replace(_UNSAFE_RE, "", regex=True)
+    distinct = text.dropna().unique()
+    return text.map({value: clean_text(value) for value in distinct}).astype("string")
 
 
 def _lower_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

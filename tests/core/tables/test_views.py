@@ -14,6 +14,7 @@ from tracker_core.flows.activity import ActivityEntry
 from tracker_core.flows.audit import AuditReport, AuditRow
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.host.wire import Resource
+from tracker_core.safe_text import clean_text
 from tracker_core.tables import views
 
 
@@ -126,6 +127,27 @@ def test_host_text_is_cleaned_of_escapes_and_invisible_characters() -> None:
     assert frame["workspace"].iloc[0] == "Ws"
     # The resource to bind keeps the host's own text (it is sent back, never shown).
     assert views.resource_at(frame, 0).display_label == hostile.display_label
+
+
+# Characters an older, table-only rule kept: Arabic letter mark, line separator, soft
+# hyphen, tag characters, NEL, and a newline that must not split a cell's line.
+SNEAKY = [
+    "pay\u061croll",
+    "line\u2028break",
+    "soft\u00adhyphen",
+    "tag\U000e0041\U000e0042ged",
+    "next\x85line",
+    "two\nlines",
+    "\u2066isolated\u2069 text",
+]
+
+
+@pytest.mark.parametrize("text", SNEAKY)
+def test_tables_clean_host_text_exactly_as_every_other_face(text: str) -> None:
+    frame = views.resource_view([ProviderInventory("linear", True, (res(text, text),))])
+    assert frame["display_label"].iloc[0] == clean_text(text)
+    assert frame["workspace"].iloc[0] == clean_text(text)
+    assert not any(c in frame["display_label"].iloc[0] for c in "\u061c\u2028\u00ad\n\x85")
 
 
 def test_bindable_resources_are_free_or_the_projects_own(view: pd.DataFrame) -> None:
