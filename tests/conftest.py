@@ -1,3 +1,3 @@
 """Suite-wide pytest configuration: shared fixtures live in tests/support/."""
 
-pytest_plugins = ["tests.support.host", "tests.support.postgres"]
+pytest_plugins = ["tests.support.host", "tests.support.person", "tests.support.postgres"]

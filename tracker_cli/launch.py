@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -95,6 +96,37 @@ def prepare_demo_folder(folder: Path) -> Path:
     return folder
 
 
+def _script(name: str) -> str:
+    """How to call a script of this environment (``.venv/bin/sk-tracker``) from the
+    current folder: relative when it lies below it, else its full path."""
+    path = Path(sys.executable).parent / name
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def demo_commands(exports: dict[str, str], repos_root: Path, *, viewer_token: str) -> list[str]:
+    """The part of the demo banner a user copies: every variable the CLI and the
+    notebook need (host, token, team, repo roots, activity log) and commands that run
+    as printed in a shell holding only those variables."""
+    cli = _script("sk-tracker")
+    lines = [
+        "  CLI and notebook: in another shell, from this folder, run (demo tokens,",
+        "  valid while the demo runs):",
+    ]
+    lines += [f"    export {name}={shlex.quote(value)}" for name, value in exports.items()]
+    lines += [
+        f"    {cli} status --all",
+        f"    {cli} audit --apply-upgrades       # exit 1: some repos still need action",
+        f"    {cli} bind --provider linear --select 1 --repo "
+        + shlex.quote(str(repos_root / "mobile-app")),
+        f"    {_script('jupyter')} lab notebooks/binding_audit.ipynb",
+        f"  viewer (read-only) token: {viewer_token}",
+        "  the dashboard's Activity page lists what the CLI and the notebook do",
+    ]
+    return lines
+
+
 def run_demo(*, port: int, folder: Path | None, dashboard: bool) -> int:
     import secrets
 
@@ -114,33 +146,23 @@ def run_demo(*, port: int, folder: Path | None, dashboard: bool) -> int:
         admin_token=SecretStr(admin), viewer_token=SecretStr(viewer), dev=True, seed="demo"
     )
     with run_in_thread(settings) as host:
-        env = dict(os.environ)
-        env.update(
-            {
-                "SPEC_KITTY_SAAS_URL": host.url,
-                "SK_TRACKER_TOKEN": admin,
-                "SK_TRACKER_TEAM": settings.team,
-                "SK_TRACKER_REPO_ROOTS": str(repos_root),
-                "SK_TRACKER_ALLOWED_ROOTS": str(repos_root),
-                "SK_TRACKER_ACTIVITY_LOG": str(base / "activity.jsonl"),
-            }
-        )
-        env.pop("SK_TRACKER_TOKEN_FILE", None)
+        exports = {
+            "SPEC_KITTY_SAAS_URL": host.url,
+            "SK_TRACKER_TOKEN": admin,
+            "SK_TRACKER_TEAM": settings.team,
+            "SK_TRACKER_REPO_ROOTS": str(repos_root),
+            "SK_TRACKER_ALLOWED_ROOTS": str(repos_root),
+            "SK_TRACKER_ACTIVITY_LOG": str(base / "activity.jsonl"),
+        }
+        env = {k: v for k, v in os.environ.items() if k != "SK_TRACKER_TOKEN_FILE"}
+        env.update(exports)
         lines = [
             "sk-tracker demo",
             f"  reference host : {host.url}  (team {settings.team}, dev controls on)",
             f"  demo repos     : {repos_root}",
         ]
         lines += [f"    - {r.name:<16} {r.state}" for r in repos]
-        lines += [
-            "  use the CLI against it (demo tokens, valid while the demo runs):",
-            f"    export SPEC_KITTY_SAAS_URL={host.url} SK_TRACKER_TEAM={settings.team}",
-            f"    export SK_TRACKER_TOKEN={admin}   # viewer token: {viewer}",
-            f"    sk-tracker audit {repos_root}",
-            "  notebook: with those variables set, run",
-            f"    SK_TRACKER_REPO_ROOTS={repos_root} \\",
-            "      .venv/bin/jupyter lab notebooks/binding_audit.ipynb",
-        ]
+        lines += demo_commands(exports, repos_root, viewer_token=viewer)
         if dashboard:
             ui_port = free_port(port)
             lines.append(f"  dashboard      : http://127.0.0.1:{ui_port}")

@@ -1,20 +1,80 @@
 """``sk-tracker demo --no-browser``: the host and demo repos come up, the printed
-exports drive the CLI, and Ctrl-C stops everything."""
+commands run as printed in a shell with only the printed exports, and Ctrl-C stops
+everything."""
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import PYTHON_MODULE, Cli
+from tests.cli.conftest import PROJECT_ROOT, PYTHON_MODULE, Cli
+from tests.support.activity import logged
+
+
+def local_person_in(home: Path) -> str:
+    """The actor a shell with this empty HOME records: no git email, so user@host."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def _printed(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The export lines and the commands of the banner, exactly as printed."""
+    block = [ln.strip() for ln in lines if ln.startswith("    ") and not ln.startswith("    - ")]
+    exports = [ln for ln in block if ln.startswith("export ")]
+    commands = [ln for ln in block if not ln.startswith("export ")]
+    return exports, commands
+
+
+def _shell(exports: list[str], command: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` in a shell holding only the printed exports (plus PATH and an empty
+    HOME), from the folder ``make demo`` runs in."""
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    script = "\n".join([*exports, command])
+    return subprocess.run(
+        ["bash", "-c", script],
+        env=clean,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _jupyter_starts(exports: list[str], command: str, home: Path) -> str:
+    """Start the printed Jupyter command and stop it once it serves."""
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
+    # Flags of a headless test run only: no browser, any port, and a container's root.
+    extra = " --no-browser --port 0" + (" --allow-root" if os.geteuid() == 0 else "")
+    script = "\n".join([*exports, f"exec {command}{extra}"])
+    with subprocess.Popen(
+        ["bash", "-c", script],
+        env=clean,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as proc:
+        seen: list[str] = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                seen.append(line)
+                if "http://" in line and "/lab" in line:
+                    break
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return "".join(seen)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_demo_prints_exports_that_work_and_stops_on_a_signal(
+def test_demo_prints_commands_that_run_as_printed_and_stops_on_a_signal(
     home: Path, tmp_path: Path, stop: signal.Signals
 ) -> None:
     folder = tmp_path / "demo"
@@ -28,6 +88,7 @@ def test_demo_prints_exports_that_work_and_stops_on_a_signal(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        cwd=PROJECT_ROOT,
     ) as proc:
         try:
             assert proc.stdout is not None
@@ -35,22 +96,40 @@ def test_demo_prints_exports_that_work_and_stops_on_a_signal(
                 lines.append(line.rstrip("\n"))
                 if line.startswith("Press Ctrl-C"):
                     break
-            text = "\n".join(lines)
-            url = re.search(r"export SPEC_KITTY_SAAS_URL=(\S+) SK_TRACKER_TEAM=(\S+)", text)
-            token = re.search(r"export SK_TRACKER_TOKEN=(\S+)", text)
-            assert url and token, text
-            demo = Cli(url=url.group(1), team=url.group(2), token=token.group(1), home=home)
-            result = demo.run("audit", folder / "repos")
-            assert result.code == 1, result
-            for name, state in (
-                ("my-project", "bound"),
-                ("billing-service", "legacy"),
-                ("search-indexer", "stale:mapping_deleted"),
-                ("crm-sync", "stale:mapping_disabled"),
-                ("mobile-app", "unbound"),
-                ("broken-config", "misconfigured:"),
-            ):
-                assert re.search(rf"^{name} .* {state}", result.out, re.M), result.out
+            exports, commands = _printed(lines)
+            names = {e.split("=", 1)[0].removeprefix("export ") for e in exports}
+            assert names == {
+                "SPEC_KITTY_SAAS_URL",
+                "SK_TRACKER_TOKEN",
+                "SK_TRACKER_TEAM",
+                "SK_TRACKER_REPO_ROOTS",
+                "SK_TRACKER_ALLOWED_ROOTS",
+                "SK_TRACKER_ACTIVITY_LOG",
+            }, lines
+            cli = [c for c in commands if c.startswith(".venv/bin/sk-tracker ")]
+            assert len(cli) == 3 and len(commands) == 4, lines
+            clean_home = tmp_path / "clean-home"
+            clean_home.mkdir()
+            runs = {c: _shell(exports, c, clean_home) for c in cli}
+            for command, done in runs.items():
+                assert "Traceback" not in done.stderr and "error:" not in done.stderr, done
+                # audit's documented answer: 1 while a repo still needs action.
+                assert done.returncode == (1 if "# exit 1" in command else 0), done
+            audit = next(done for c, done in runs.items() if " audit " in c)
+            assert re.search(r"^billing-service .* bound", audit.stdout, re.M), audit.stdout
+            assert re.search(r"^search-indexer .* stale:mapping_deleted", audit.stdout, re.M)
+            notebook = next(c for c in commands if c not in cli)
+            assert notebook.startswith(".venv/bin/jupyter lab notebooks/"), notebook
+            assert "http://" in _jupyter_starts(exports, notebook, clean_home)
+            # Everything the commands did is in the one log the dashboard reads.
+            log = folder / "activity.jsonl"
+            assert f"export SK_TRACKER_ACTIVITY_LOG={log}" in exports
+            entries = logged(log)
+            assert [(e["action"], Path(e["repo"]).name) for e in entries] == [
+                ("upgrade", "billing-service"),
+                ("bind", "mobile-app"),
+            ]
+            assert {e["actor"] for e in entries} == {local_person_in(clean_home)}
             proc.send_signal(stop)
             code = proc.wait(timeout=120)  # a hang guard
         finally:

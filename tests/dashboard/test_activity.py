@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tests.cli.conftest import Cli
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
 from tests.support.activity import log_beside
+from tests.support.person import PERSON
 from tracker_host import seed
 
 
@@ -36,7 +39,7 @@ def test_entries_newest_first_with_who_what_and_refs(dash: Dashboard) -> None:
     goto(at, "activity")
     table = frame_with(at, "actor", "new_ref")
     assert list(table["action"]) == ["upgrade", "bind"]
-    assert list(table["actor"]) == [seed.ADMIN_USER, "cli user"]
+    assert list(table["actor"]) == [PERSON, "cli user"]
     assert table["new_ref"].iloc[0] == seed.LEGACY_BILLING.binding_ref
     assert table["repo"].iloc[0] == dash.path("billing-service")
     at.multiselect(key="act_actions").set_value(["bind"]).run()
@@ -46,7 +49,7 @@ def test_entries_newest_first_with_who_what_and_refs(dash: Dashboard) -> None:
     assert list(frame_with(at, "actor", "new_ref")["action"]) == ["upgrade"]
     exported = pd.read_csv(io.BytesIO(dash.download("activity.csv")))
     assert list(exported["action"]) == ["upgrade"]
-    assert list(exported["actor"]) == [seed.ADMIN_USER]
+    assert list(exported["actor"]) == [PERSON]
 
 
 def test_viewer_sees_and_exports_the_log(dash: Dashboard) -> None:
@@ -76,3 +79,24 @@ def test_a_person_signed_in_with_st_login_is_the_actor(dash: Dashboard) -> None:
     at.button(key="apply_upgrades").click().run()
     goto(at, "activity")
     assert list(frame_with(at, "actor", "new_ref")["actor"]) == ["alice@acme.example"]
+
+
+def test_a_cli_bind_shows_on_the_activity_page_through_the_default_log(
+    dash: Dashboard, tmp_path: Path
+) -> None:
+    # Neither face is told where the log is: both use the one default location.
+    home = tmp_path / "home"
+    home.mkdir()
+    dash.monkeypatch.delenv("SK_TRACKER_ACTIVITY_LOG")
+    dash.monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    cli = Cli(url=dash.host.url, team=dash.host.team, token=dash.host.admin_token, home=home)
+    done = cli.run(
+        "bind", "--provider", "linear", "--select", "1", "--repo", dash.path("mobile-app")
+    )
+    assert done.code == 0, done
+    at = start(dash, "activity")
+    table = frame_with(at, "actor", "new_ref")
+    assert list(table["action"]) == ["bind"]
+    assert list(table["actor"]) == [PERSON]  # the person, as the dashboard would name them
+    assert table["repo"].iloc[0] == dash.path("mobile-app")
+    assert (home / ".local" / "state" / "sk-tracker" / "sk-tracker.db").is_file()

@@ -9,6 +9,7 @@ import yaml
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
 from tests.support.activity import logged
+from tests.support.person import PERSON
 from tests.support.services import make_service
 from tracker_core.access.policy import AccessPolicy
 from tracker_core.flows.binding import PENDING_REF
@@ -72,7 +73,7 @@ def test_bind_an_unbound_repo_to_a_resolved_candidate(dash: Dashboard) -> None:
         list(changes["result"]) == ["✓ ok"] and changes["new ref"].iloc[0] == written["binding_ref"]
     )
     (entry,) = log_entries(dash)
-    assert (entry["action"], entry["actor"], entry["result"]) == ("bind", seed.ADMIN_USER, "ok")
+    assert (entry["action"], entry["actor"], entry["result"]) == ("bind", PERSON, "ok")
     assert entry["new_ref"] == written["binding_ref"]
     # The pages read fresh data after the change.
     goto(at, "repositories")
@@ -173,7 +174,7 @@ def test_apply_pending_upgrades(dash: Dashboard) -> None:
     (entry,) = log_entries(dash)
     assert (entry["action"], entry["actor"], entry["new_ref"]) == (
         "upgrade",
-        seed.ADMIN_USER,
+        PERSON,
         seed.LEGACY_BILLING.binding_ref,
     )
     goto(at, "repositories")

@@ -4,12 +4,15 @@ row in the Repositories table, and a viewer who cannot do the same."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.cli.conftest import Cli
 from tests.e2e.conftest import ARTIFACTS, Dashboard
 from tests.support.host import HostHandle
+from tests.support.person import PERSON
 from tracker_host import seed
 
 # The Repositories table draws on a canvas: rows are found by position. Its row
@@ -144,7 +147,7 @@ def test_admin_rebinds_a_stale_repo_by_selecting_its_row(
         open_page(page, dash, "activity", "Who bound, re-bound or upgraded")
         expect(cell(page, "rebind")).to_be_attached()
         cells = grid_texts(page)
-        assert "rebind" in cells and seed.ADMIN_USER in cells
+        assert "rebind" in cells and PERSON in cells
         assert written["binding_ref"] in cells and seed.DELETED_SEARCH.binding_ref in cells
         shot(page, "activity")
     finally:
@@ -172,3 +175,34 @@ def test_a_viewer_cannot_rebind(
         page.close()
     assert dash.config("search-indexer") == before
     assert host.mapping_counts() == counts
+
+
+def test_a_cli_bind_shows_on_the_activity_page(
+    browser: Any, start_dashboard: Callable[[str], Dashboard], host: HostHandle, tmp_path: Path
+) -> None:
+    """The demo's setup: the CLI runs with the exported log location, the dashboard
+    shows what it did, named by the person who did it."""
+    expect = _expect()
+    dash = start_dashboard("admin")
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    cli = Cli(
+        url=host.url,
+        team=host.team,
+        token=host.admin_token,
+        home=home,
+        extra_env={"SK_TRACKER_ACTIVITY_LOG": str(dash.activity_log)},
+    )
+    mobile = dash.path("mobile-app")
+    done = cli.run("bind", "--provider", "linear", "--select", "1", "--repo", mobile)
+    assert done.code == 0, done
+    assert tracker(dash, "mobile-app")["provider"] == "linear"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_page(page, dash, "activity", "Who bound, re-bound or upgraded")
+        shot(page, "activity-after-cli-bind")
+        expect(cell(page, PERSON)).to_be_attached()
+        cells = grid_texts(page)
+        assert "bind" in cells and str(dash.path("mobile-app")) in cells, cells
+    finally:
+        page.close()

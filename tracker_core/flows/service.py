@@ -10,6 +10,7 @@ from types import TracebackType
 
 import httpx
 
+from tracker_core.access.actor import person
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.access.settings import Settings
 from tracker_core.flows import audit as audit_mod
@@ -41,10 +42,12 @@ class TrackerService:
         cls,
         settings: Settings,
         *,
-        policy: AccessPolicy = ADMIN_ANYWHERE,
+        policy: AccessPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         log_activity: bool = True,
     ) -> TrackerService:
+        """A service for these settings; without ``policy``, an admin anywhere acting
+        as the local person (the CLI's case: a developer in their own repos)."""
         client = HostClient(
             settings.require_url(),
             settings.token_provider(),
@@ -55,7 +58,7 @@ class TrackerService:
         )
         return cls(
             client,
-            policy=policy,
+            policy=policy or AccessPolicy(actor=person()),
             upgrade_on_read=settings.upgrade_on_read,
             activity=ActivityLog.from_settings(settings) if log_activity else None,
         )

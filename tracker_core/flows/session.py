@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from tracker_core.access.actor import person
 from tracker_core.access.policy import AccessPolicy, Role
 from tracker_core.access.role_rules import lower_role
 from tracker_core.access.settings import Settings
@@ -26,10 +27,10 @@ class Identity:
 
 
 def resolve_identity(service: TrackerService, settings: Settings) -> Identity:
-    """Who the token belongs to. A host without ``/me`` (404) falls back to the
-    ``role`` setting. A rejected token, a wrong team or a host that cannot be reached
-    raise here, at sign-in, rather than failing every later read; any other answer
-    also falls back to the setting."""
+    """The acting person (see ``actor.person``) and the token's role. A host without
+    ``/me`` (404) falls back to the ``role`` setting. A rejected token, a wrong team
+    or a host that cannot be reached raise here, at sign-in, rather than failing
+    every later read; any other answer also falls back to the setting."""
     try:
         me = service.me()
     except (AuthError, TeamForbiddenError, HostUnavailableError):
@@ -39,8 +40,8 @@ def resolve_identity(service: TrackerService, settings: Settings) -> Identity:
         log.debug("/me unavailable: %s", exc)
         me = None
     if me is not None:
-        return Identity(user=me.user, role=me.role, source="host")
-    return Identity(user="local user", role=settings.role, source="settings")
+        return Identity(user=person(), role=me.role, source="host")
+    return Identity(user=person(), role=settings.role, source="settings")
 
 
 def open_service(
@@ -53,11 +54,11 @@ def open_service(
     """A service whose policy carries the acting role and the allowed roots.
 
     ``role`` caps the role from the host (a deployment's sign-in may grant less than
-    the shared token could do, never more)."""
+    the shared token could do, never more); ``actor`` is the signed-in person, if any."""
     probe = TrackerService.from_settings(settings, transport=transport)
     ident = resolve_identity(probe, settings)
     effective = lower_role(ident.role, role)
-    ident = Identity(user=actor or ident.user, role=effective, source=ident.source)
+    ident = Identity(user=person(actor), role=effective, source=ident.source)
     probe.policy = AccessPolicy(
         role=effective, actor=ident.user, allowed_roots=settings.effective_allowed_roots
     )
