@@ -69,7 +69,11 @@ def _jupyter_starts(exports: list[str], command: str, home: Path) -> str:
                     break
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     return "".join(seen)
 
 
