@@ -1,13 +1,66 @@
-"""The store's commands: ``activity`` (the log of binds and writes), and the audit
-history ones. None of them talks to the host: they read the store the settings name
+"""The store's commands: ``activity`` (the log of binds and writes), ``history`` and
+``changes`` (the recorded audits), and the recording behind ``audit --record``. The
+readers never talk to the host: they read the store the settings name
 (``SK_TRACKER_DATABASE_URL``, else the SQLite file beside the activity log)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
 from .context import JsonOpt
-from .errors import handle_errors
+from .errors import EXIT_ERROR, handle_errors
+
+if TYPE_CHECKING:
+    from tracker_core.access.settings import Settings
+    from tracker_core.errors import StoreError
+    from tracker_core.flows.audit import AuditReport
+    from tracker_core.flows.history import History
+    from tracker_core.flows.service import TrackerService
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="From this date (YYYY-MM-DD, UTC), ISO time or age (7d, 12h).",
+        show_default=False,
+    ),
+]
+
+
+def record_audit(
+    service: TrackerService, report: AuditReport, roots: Sequence[Path]
+) -> str | StoreError:
+    """Save the audit (with the host's resources) and say what was saved, or the
+    store's failure (raised by the caller once the audit is shown)."""
+    from tracker_core.errors import StoreError
+
+    if report.provider_errors:
+        return "not recorded: the host could not be read for every provider"
+    inventories = service.discover_all()
+    try:
+        snapshot = service.record(report, roots, source="cli", inventories=inventories)
+    except StoreError as exc:
+        return exc
+    assert snapshot is not None
+    return f"recorded snapshot {snapshot.id} of {snapshot.repos} repos"
+
+
+def _settings_and_history() -> tuple[Settings, History]:
+    from tracker_core.access.settings import load_settings
+    from tracker_core.flows.history import History
+
+    settings = load_settings()
+    return settings, History.from_settings(settings)
+
+
+def _host_of(settings: Settings) -> str | None:
+    from tracker_core.host.client import origin_of
+
+    return origin_of(settings.saas_url) if settings.saas_url else None
 
 
 def activity(as_json: JsonOpt = False) -> None:
@@ -26,5 +79,63 @@ def activity(as_json: JsonOpt = False) -> None:
         render.note("Nothing recorded yet: binds, re-binds and upgrades appear here.")
 
 
+def history(since: SinceOpt = None, as_json: JsonOpt = False) -> None:
+    """Recorded audits, oldest first: when, who, and the repos in each state."""
+    from tracker_core.flows.history import parse_since
+
+    from . import history_render, render
+
+    settings, store = _settings_and_history()
+    snaps = store.snapshots(
+        host=_host_of(settings),
+        team=settings.team,
+        since=parse_since(since) if since else None,
+    )
+    if as_json:
+        render.print_json(history_render.history_json(snaps))
+    elif snaps:
+        render.emit(history_render.history_table(snaps))
+    else:
+        render.note("No audits recorded yet: run sk-tracker audit ROOT… --record.")
+
+
+def changes(
+    since: SinceOpt = None,
+    as_json: JsonOpt = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a change of these kinds happened "
+            "(stale, fixed, appeared, gone, moved, changed; comma-separated).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """What changed per repo since a date (default: since the previous recorded audit)."""
+    from tracker_core.flows.history import parse_kinds, parse_since
+
+    from . import history_render, render
+
+    kinds = parse_kinds(fail_on) if fail_on is not None else []
+    settings, store = _settings_and_history()
+    found = store.changes(
+        host=_host_of(settings),
+        team=settings.team,
+        since=parse_since(since) if since else None,
+    )
+    if as_json:
+        render.print_json(history_render.changes_json(found))
+    elif found:
+        render.emit(history_render.changes_table(found))
+    else:
+        render.note("No changes between the recorded audits compared.")
+    hit = sorted({c.kind for c in found} & set(kinds))
+    if hit:
+        render.warn(f"changes of kind {', '.join(hit)} happened")
+        raise typer.Exit(EXIT_ERROR)
+
+
 def register(app: typer.Typer) -> None:
-    app.command()(handle_errors(activity))
+    for command in (activity, history, changes):
+        app.command()(handle_errors(command))

@@ -248,11 +248,16 @@ def audit(
             "--apply-upgrades", help="Write binding_ref into legacy repos the host can upgrade."
         ),
     ] = False,
+    record: Annotated[
+        bool,
+        typer.Option("--record", help="Save this audit in the history (for cron and CI)."),
+    ] = False,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
     debug: DebugOpt = False,
 ) -> None:
     """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
+    from tracker_core.errors import TrackerError
     from tracker_core.flows.audit import after_upgrades
 
     from . import render
@@ -275,7 +280,8 @@ def audit(
         else:
             report = service.audit(roots)
         upgrades = service.apply_upgrades(report) if apply_upgrades else []
-    report = after_upgrades(report, upgrades)
+        report = after_upgrades(report, upgrades)
+        recorded = history_commands.record_audit(service, report, roots) if record else None
     if as_json:
         render.print_json(render.audit_json(report, upgrades))
     else:
@@ -292,6 +298,10 @@ def audit(
         counts = report.counts()
         summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         render.note(summary or "no repos found under the given folders")
+    if isinstance(recorded, TrackerError):
+        raise fail(str(recorded))  # after the audit's own output, which stands
+    if recorded:
+        render.emit(render.t(recorded), render.err)  # stderr: --json output stays JSON
     if report.provider_errors:
         names = ", ".join(sorted(report.provider_errors))
         first = report.provider_errors[min(report.provider_errors)]

@@ -13,12 +13,15 @@ import httpx
 from tracker_core.access.actor import person
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.access.settings import Settings
+from tracker_core.errors import StoreError
 from tracker_core.flows import audit as audit_mod
 from tracker_core.flows import binding, discovery, status
 from tracker_core.flows.activity import ActivityLog
+from tracker_core.flows.history import History
 from tracker_core.host.client import HostClient
 from tracker_core.host.wire import Candidate, Me, Resource
 from tracker_core.local.scan import LocalRepo
+from tracker_core.store.records import Snapshot
 
 
 class TrackerService:
@@ -29,12 +32,14 @@ class TrackerService:
         policy: AccessPolicy = ADMIN_ANYWHERE,
         upgrade_on_read: bool = True,
         activity: ActivityLog | None = None,
+        history: History | None = None,
         max_workers: int = 8,
     ) -> None:
         self.client = client
         self.policy = policy
         self.upgrade_on_read = upgrade_on_read
         self.activity = activity
+        self.history = history
         self.max_workers = max_workers
 
     @classmethod
@@ -61,6 +66,7 @@ class TrackerService:
             policy=policy or AccessPolicy(actor=person()),
             upgrade_on_read=settings.upgrade_on_read,
             activity=ActivityLog.from_settings(settings) if log_activity else None,
+            history=History.from_settings(settings),
         )
 
     def close(self) -> None:
@@ -122,6 +128,29 @@ class TrackerService:
     ) -> audit_mod.AuditReport:
         return audit_mod.audit_repos(
             self.client, repos, providers=providers, max_workers=self.max_workers
+        )
+
+    def record(
+        self,
+        report: audit_mod.AuditReport,
+        roots: Sequence[Path],
+        *,
+        source: str,
+        inventories: Sequence[discovery.ProviderInventory] = (),
+        paced: bool = False,
+    ) -> Snapshot | None:
+        """Save the audit of ``roots`` in the history, as this service's actor."""
+        if self.history is None:
+            raise StoreError("no history store: this service was made without one")
+        return self.history.record(
+            report,
+            host=self.client.base_url,
+            team=self.client.team,
+            roots=roots,
+            actor=self.policy.actor,
+            source=source,
+            inventories=inventories,
+            paced=paced,
         )
 
     # --- mutations (each checks the policy again) ------------------------------------

@@ -184,6 +184,12 @@ def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
     return str(url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
 
 
+def origin_of(base_url: str) -> str:
+    """The host's origin as a client made for ``base_url`` names it (history scopes
+    are keyed by it)."""
+    return _check_base_url(base_url, allow_insecure_http=True)
+
+
 def _check_team(team: str) -> str:
     text = team.strip() if isinstance(team, str) else ""
     if not text:

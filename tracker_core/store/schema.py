@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -72,4 +73,69 @@ activity = Table(
     Column("result", String(32), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Index(None, "at"),
+)
+
+# --- audit history -------------------------------------------------------------------
+# A scope is what one series of audits covers: a host, a team and a set of repo roots.
+# Snapshots of a scope are taken in order under a lock on its row; a repo's state is
+# stored once per stretch of snapshots it stayed the same (since .. until, until
+# exclusive, open while current), so a year of daily audits where little changes
+# stays small.
+
+scopes = Table(
+    "scopes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("host", Text, nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("roots", Text, nullable=False),  # JSON list of folders
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope_id", Integer, ForeignKey("scopes.id"), nullable=False),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("source", String(32), nullable=False),  # cli | dashboard | notebook
+    Column("repos", Integer, nullable=False),
+    Index(None, "scope_id", "taken_at"),
+    Index(None, "taken_at"),
+)
+
+# Counts per snapshot: repos by provider × workspace × state kind, resources by
+# provider × workspace × bound/available ('' stands for none).
+snapshot_totals = Table(
+    "snapshot_totals",
+    metadata,
+    Column(
+        "snapshot_id",
+        Integer,
+        ForeignKey("snapshots.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source", String(16), primary_key=True),  # repos | resources
+    Column("provider", String(64), primary_key=True),
+    Column("workspace", String(300), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+repo_states = Table(
+    "repo_states",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope_id", Integer, ForeignKey("scopes.id"), nullable=False),
+    Column("repo", Text, nullable=False),
+    Column("state", String(100), nullable=False),
+    Column("provider", String(64)),
+    Column("workspace", String(300)),
+    Column("binding_ref", String(256)),
+    Column("display_label", Text),
+    Column("since_snapshot", Integer, nullable=False),
+    Column("until_snapshot", Integer),
+    Index(None, "scope_id", "until_snapshot"),
+    Index(None, "scope_id", "since_snapshot"),
 )

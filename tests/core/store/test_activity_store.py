@@ -5,17 +5,14 @@ several processes, and a store that cannot be opened."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.core.store.processes import run_at_once
 from tracker_core.errors import StoreError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.store.engine import Store
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def record(log: ActivityLog, actor: str, new_ref: str, old_ref: str | None = None) -> None:
@@ -93,20 +90,7 @@ def test_concurrent_writers_in_several_processes_lose_nothing(
     store_url: str, tmp_path: Path
 ) -> None:
     legacy = old_release_log(tmp_path / "state" / "activity.jsonl")
-    writer = Path(__file__).with_name("activity_writer.py")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(writer), store_url, str(legacy), f"w{i}", "20"],
-            cwd=PROJECT_ROOT,
-            env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(4)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=240)
-        assert proc.returncode == 0, err
+    run_at_once("activity_writer.py", [[store_url, str(legacy), f"w{i}", "20"] for i in range(4)])
     entries = ActivityLog(Store(store_url), legacy_jsonl=legacy).entries()
     assert len(entries) == 2 + 4 * 20  # the old log imported exactly once
     assert {e.new_ref for e in entries} >= {f"srm_w{i}_{j}" for i in range(4) for j in range(20)}
