@@ -144,37 +144,47 @@ def bind(
     from rich.text import Text
 
     from tracker_core.config.config_model import TrackerSection
+    from tracker_core.flows.binding import ExistingBinding
     from tracker_core.host.wire import Candidate
 
     from . import render
-    from .prompt import read_answer
+    from .prompt import ask, yes_no
 
     _set_debug(debug)
     if bind_ref is not None and select is not None:
         raise fail("use either --bind-ref or --select, not both", EXIT_USAGE)
     path = find_repo(repo)
-    current: list[TrackerSection] = []
+    current_sections: list[TrackerSection] = []
 
-    def confirm_rebind(existing: TrackerSection) -> bool:
-        current.append(existing)
-        render.warn(f"{path.name} is already bound to {render.binding_label(existing).plain}")
+    def confirm_rebind(current: ExistingBinding) -> bool:
+        existing = current.section
+        current_sections.append(existing)
+        label = render.binding_label(existing).plain
+        if current.stale:
+            # A stale binding points nowhere: replacing it is the fix, so it is the default.
+            render.warn(f"{path.name} is bound to {label}, which is stale ({current.stale_reason})")
+            question, default = "Replace the stale binding? [Y/n] ", True
+        else:
+            render.warn(f"{path.name} is already bound to {label}")
+            question, default = "Replace the existing binding? [y/N] ", False
         if yes:
             return True
-        answer = read_answer(
-            "Replace the existing binding? [y/N] ", hint="pass --yes to replace it"
-        )
-        return answer.lower() in {"y", "yes"}
+        return ask(question, hint="pass --yes to replace it", parse=yes_no(default))
 
     def choose(candidates: Sequence[Candidate]) -> Candidate | None:
         render.out.print(Text(f"{len(candidates)} candidate resources:", style="bold"))
         for line in render.candidate_lines(candidates):
             render.emit(line)
         render.out.file.flush()
-        hint = f"pass --select N (1 to {len(candidates)})"
-        answer = read_answer(f"Select a resource [1-{len(candidates)}]: ", hint=hint)
-        if not answer.isdigit() or not 1 <= int(answer) <= len(candidates):
-            raise fail(f"invalid selection {answer!r}: choose 1 to {len(candidates)}")
-        return next(c for c in candidates if c.sort_position == int(answer) - 1)
+        count = len(candidates)
+
+        def pick(answer: str) -> Candidate:
+            if not answer.isdigit() or not 1 <= int(answer) <= count:
+                raise ValueError(f"invalid selection {answer!r}: choose 1 to {count}")
+            return next(c for c in candidates if c.sort_position == int(answer) - 1)
+
+        hint = f"pass --select N (1 to {count})"
+        return ask(f"Select a resource [1-{count}]: ", hint=hint, parse=pick)
 
     with service_from(saas_url, token_file) as service:
         outcome = service.bind(
@@ -186,8 +196,8 @@ def bind(
             confirm_rebind=confirm_rebind,
         )
     if outcome.status == "declined":
-        kept = f"; {path.name} stays bound to {render.binding_label(current[0]).plain}"
-        render.note("Nothing changed" + (kept if current else "") + ".")
+        kept = f"; {path.name} stays bound to {render.binding_label(current_sections[0]).plain}"
+        render.note("Nothing changed" + (kept if current_sections else "") + ".")
         return
     render.bind_success(outcome)
 

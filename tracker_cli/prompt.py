@@ -13,10 +13,15 @@ import os
 import select
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from tracker_core.errors import BindError
 
+T = TypeVar("T")
+
 TIMEOUT_ENV = "SK_TRACKER_PROMPT_TIMEOUT"
+TRIES = 3
 DEFAULT_WAIT_SECONDS = 30.0
 
 
@@ -110,3 +115,44 @@ def read_answer(question: str, *, hint: str) -> str:
     sys.stderr.write(answer + "\n")
     sys.stderr.flush()
     return answer
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and os.isatty(sys.stdin.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def ask(question: str, *, hint: str, parse: Callable[[str], T], tries: int = TRIES) -> T:
+    """``read_answer`` until ``parse`` accepts the answer. ``parse`` raises
+    ``ValueError`` saying what is wrong. On a terminal a bad answer is asked again (at
+    most ``tries`` times in all); from a pipe it is one clear error at once, since a
+    script's next line was meant for the next question."""
+    for attempt in range(1, tries + 1):
+        answer = read_answer(question, hint=hint)
+        try:
+            return parse(answer)
+        except ValueError as bad:
+            left = tries - attempt
+            if not _stdin_is_terminal() or left == 0:
+                raise BindError(f"{bad}; nothing changed") from None
+            sys.stderr.write(f"{bad}; try again ({left} {'try' if left == 1 else 'tries'} left)\n")
+            sys.stderr.flush()
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def yes_no(default: bool) -> Callable[[str], bool]:
+    """A parser for a [y/n] question: empty takes ``default``."""
+
+    def parse(answer: str) -> bool:
+        word = answer.strip().lower()
+        if not word:
+            return default
+        if word in {"y", "yes"}:
+            return True
+        if word in {"n", "no"}:
+            return False
+        raise ValueError(f"answer y or n, not {answer!r}")
+
+    return parse

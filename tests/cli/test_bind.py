@@ -132,7 +132,10 @@ def test_a_bad_answer_binds_nothing(cli: Cli, host: HostHandle, repos: Path) -> 
     for answer in ("99\n", "abc\n"):
         result = cli.run("bind", "--provider", "linear", cwd=repo, input=answer)
         assert result.code == 1, result
-        assert re.search(r"^error: invalid selection .*: choose 1 to \d+$", result.err, re.M)
+        # From a pipe: no second try, one clear error line after the echoed answer.
+        assert "Traceback" not in result.err and "try again" not in result.err
+        line = result.err_lines[-1]
+        assert re.fullmatch(r"error: invalid selection .*: choose 1 to \d+; nothing changed", line)
     assert config_bytes(repo) == before
     assert host.mapping_counts("linear") == counts
 
@@ -338,8 +341,11 @@ def test_rebind_declined_from_a_pipe_changes_nothing(
     result = cli.run("bind", "-p", "linear", cwd=repo, input="n\n")
 
     assert result.code == 0, result
-    assert f"warning: search-indexer is already bound to linear: {m.binding_ref}" in result.err
-    assert "Replace the existing binding? [y/N] n" in result.err
+    assert (
+        f"warning: search-indexer is bound to linear: {m.binding_ref}, which is stale "
+        "(mapping_deleted)" in result.err
+    )
+    assert "Replace the stale binding? [Y/n] n" in result.err
     assert result.out.startswith("Nothing changed")
     assert config_bytes(repo) == before
     assert host.mapping_counts() == counts
@@ -361,6 +367,29 @@ def test_rebind_confirmed_from_a_pipe_replaces_the_binding(
     assert re.search(rf"^\s+replaced\s+{m.binding_ref}$", result.out, re.M)
     assert active_labels(host)[str(tracker.binding_ref)] == expected[0]
     assert tracker.project_slug == m.project_slug  # the legacy key is kept
+
+
+def test_a_stale_binding_is_replaced_by_default(cli: Cli, host: HostHandle, repos: Path) -> None:
+    m = seed.DISABLED_CRM
+    repo = mapped_repo(repos, m)
+    result = cli.run("bind", "-p", m.provider, "--select", "1", cwd=repo, input="\n")
+    assert result.code == 0, result
+    assert "which is stale (mapping_disabled)" in result.err
+    assert "Replace the stale binding? [Y/n] " in result.err
+    assert load_config(repo).tracker.binding_ref != m.binding_ref  # type: ignore[union-attr]
+
+
+def test_an_active_binding_is_kept_by_default(cli: Cli, host: HostHandle, repos: Path) -> None:
+    m = seed.MY_PROJECT
+    repo = mapped_repo(repos, m)
+    before, counts = config_bytes(repo), host.mapping_counts()
+    result = cli.run("bind", "-p", "linear", "--select", "1", cwd=repo, input="\n")
+    assert result.code == 0, result
+    assert f"warning: my-project is already bound to linear: {m.binding_ref}" in result.err
+    assert "stale" not in result.err
+    assert "Replace the existing binding? [y/N] " in result.err
+    assert result.out.startswith("Nothing changed")
+    assert (config_bytes(repo), host.mapping_counts()) == (before, counts)
 
 
 def test_rebind_without_an_answer_needs_yes(cli: Cli, repos: Path) -> None:
@@ -449,3 +478,69 @@ def test_broken_config_is_reported_and_left_alone(cli: Cli, repos: Path) -> None
     line = result.one_error_line()
     assert "config.yaml" in line and "invalid YAML" in line
     assert config_bytes(repo) == text.encode()
+
+
+# --- on a terminal: a bad answer is asked again ---------------------------------------
+
+
+def run_on_terminal(cli: Cli, args: list[str], typed: str, cwd: Path) -> Result:
+    """``sk-tracker ARGS`` with a pseudo-terminal as stdin, ``typed`` already typed."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [*PYTHON_MODULE, *args],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env(),
+            cwd=cwd,
+        )
+        os.close(slave)
+        os.write(master, typed.encode())
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+    return Result(args, proc.returncode, out, err)
+
+
+def test_a_typo_at_the_terminal_is_asked_again(cli: Cli, host: HostHandle, repos: Path) -> None:
+    repo = unbound_repo(repos)
+    expected = resolved_labels(host, repo)
+    result = run_on_terminal(cli, ["bind", "-p", "linear"], "abc\n99\n2\n", repo)
+    assert result.code == 0, result
+    assert "invalid selection 'abc'" in result.err and "try again (2 tries left)" in result.err
+    assert "invalid selection '99'" in result.err and "try again (1 try left)" in result.err
+    tracker = load_config(repo).tracker
+    assert tracker is not None and tracker.display_label == expected[1]
+
+
+def test_three_bad_answers_at_the_terminal_bind_nothing(
+    cli: Cli, host: HostHandle, repos: Path
+) -> None:
+    repo = unbound_repo(repos)
+    before, counts = config_bytes(repo), host.mapping_counts("linear")
+    result = run_on_terminal(cli, ["bind", "-p", "linear"], "x\ny\nz\n1\n", repo)
+    assert result.code == 1, result
+    assert "Traceback" not in result.err
+    # (the typed answer and its newline echo on the terminal, not in this stderr pipe)
+    assert result.err_lines[-1].endswith(
+        "error: invalid selection 'z': choose 1 to 7; nothing changed"
+    )
+    assert (config_bytes(repo), host.mapping_counts("linear")) == (before, counts)
+
+
+def test_a_bad_yes_no_answer_at_the_terminal_is_asked_again(
+    cli: Cli, host: HostHandle, repos: Path
+) -> None:
+    m = seed.MY_PROJECT
+    repo = mapped_repo(repos, m)
+    before = config_bytes(repo)
+    result = run_on_terminal(cli, ["bind", "-p", "linear"], "maybe\nn\n", repo)
+    assert result.code == 0, result
+    assert "answer y or n, not 'maybe'; try again" in result.err
+    assert result.out.startswith("Nothing changed")
+    assert config_bytes(repo) == before

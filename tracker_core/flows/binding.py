@@ -37,11 +37,24 @@ from tracker_core.providers import normalize_provider
 log = logging.getLogger("tracker_core.flows.binding")
 
 ChooseFn = Callable[[Sequence[Candidate]], Candidate | None]
-ConfirmFn = Callable[[TrackerSection], bool]
+ConfirmFn = Callable[["ExistingBinding"], bool]
 Method = Literal["exact", "selected", "bind_ref", "resource"]
 
 PENDING_REF = "(assigned by the host on confirm)"
 PERSIST_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class ExistingBinding:
+    """The binding a bind would replace; ``stale_reason`` is the host's reason
+    (``mapping_deleted``, ``mapping_disabled``…) when its ref no longer validates."""
+
+    section: TrackerSection
+    stale_reason: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_reason is not None
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,17 @@ def confirm_resource(
     )
 
 
+def existing_binding(
+    client: HostClient, ctx: BindContext, section: TrackerSection
+) -> ExistingBinding:
+    """The repo's current binding, checked with the host so the question about
+    replacing it can say whether it is stale."""
+    if not section.binding_ref or normalize_provider(section.provider or "") != ctx.provider:
+        return ExistingBinding(section)
+    result = client.bind_validate(ctx.provider, section.binding_ref, ctx.identity)
+    return ExistingBinding(section, None if result.valid else (result.reason or "invalid"))
+
+
 def validate_ref(client: HostClient, ctx: BindContext, binding_ref: str) -> BindResult:
     """bind-validate a ref; an invalid one raises ``StaleBindingError`` (nothing written)."""
     result = client.bind_validate(ctx.provider, binding_ref, ctx.identity)
@@ -298,7 +322,11 @@ def bind(
     ctx = prepare(repo, provider)
     existing = ctx.existing
     if existing is not None:
-        agreed = confirm_rebind(existing) if callable(confirm_rebind) else confirm_rebind
+        agreed = (
+            confirm_rebind(existing_binding(client, ctx, existing))
+            if callable(confirm_rebind)
+            else confirm_rebind
+        )
         if not agreed:
             return BindOutcome(
                 ctx.repo, ctx.provider, "declined", previous_ref=existing.binding_ref

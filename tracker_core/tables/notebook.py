@@ -33,14 +33,13 @@ from pandas.io.formats.style import Styler
 from tracker_core.access.policy import Role
 from tracker_core.access.settings import Settings, load_settings
 from tracker_core.config.config_io import load_config
-from tracker_core.config.config_model import TrackerSection
 from tracker_core.errors import (
     BindError,
     NoCandidatesError,
     UsageError,
 )
 from tracker_core.flows.audit import AuditReport, UpgradeResult
-from tracker_core.flows.binding import BindOutcome, ChooseFn, prepare
+from tracker_core.flows.binding import BindOutcome, ChooseFn, ExistingBinding, prepare
 from tracker_core.flows.service import TrackerService
 from tracker_core.flows.session import Identity, open_service
 from tracker_core.host.wire import Candidate
@@ -311,13 +310,15 @@ class Workspace:
         self.service.policy.require_writable(path)
         name = normalize_provider(provider)
 
-        def refuse_rebind(existing: TrackerSection) -> bool:
+        def refuse_rebind(current: ExistingBinding) -> bool:
             if rebind:
                 return True
+            existing = current.section
             label = clean_text(existing.display_label or existing.project_slug or "")
             ref = existing.binding_ref or "slug only"
+            stale = f", stale: {current.stale_reason}" if current.stale else ""
             raise BindError(
-                f"{path.name} is already bound to {label} ({ref}); pass rebind=True "
+                f"{path.name} is already bound to {label} ({ref}{stale}); pass rebind=True "
                 "to replace it; nothing changed"
             )
 
