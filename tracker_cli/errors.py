@@ -1,12 +1,14 @@
 """The one place where failures become exit codes and one-line messages.
 
 0 done, 1 an operational error (one line on stderr, never a traceback unless
-``--debug``), 2 bad usage. Every command is wrapped by ``handle_errors``.
+``--debug``), 2 bad usage (a face whose extra is not installed is one). Every
+command is wrapped by ``handle_errors``.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -21,6 +23,41 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a writer stopped by SIGPIPE
+
+# The extras of pyproject.toml that a command may need, and the modules they bring.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "dashboard": ("streamlit", "pandas", "altair", "authlib"),
+    "host": ("fastapi", "uvicorn"),
+}
+
+
+class MissingExtraError(Exception):
+    """A face needs an extra that is not installed."""
+
+    def __init__(self, extras: tuple[str, ...]) -> None:
+        super().__init__(f"missing extras: {', '.join(extras)}")
+        self.extras = extras
+
+
+def require_extras(*extras: str) -> None:
+    """Before starting a face (perhaps in a child process): every module of its
+    extras is installed, else ``MissingExtraError`` naming the missing extras."""
+    missing = tuple(
+        extra
+        for extra in extras
+        if any(importlib.util.find_spec(module) is None for module in EXTRAS[extra])
+    )
+    if missing:
+        raise MissingExtraError(missing)
+
+
+def _missing_extras(exc: Exception) -> tuple[str, ...]:
+    if isinstance(exc, MissingExtraError):
+        return exc.extras
+    if isinstance(exc, ModuleNotFoundError):
+        root = (exc.name or "").partition(".")[0]
+        return tuple(extra for extra, modules in EXTRAS.items() if root in modules)[:1]
+    return ()
 
 
 def debug_enabled() -> bool:
@@ -58,6 +95,15 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
         except Exception as exc:
+            extras = sorted(_missing_extras(exc))
+            if extras:
+                names = ",".join(extras)
+                raise fail(
+                    f"this command needs the {' and '.join(extras)} "
+                    f"extra{'s' if len(extras) > 1 else ''}: "
+                    f"pip install 'sk-tracker[{names}]'",
+                    EXIT_USAGE,
+                ) from None
             if debug_enabled():
                 raise
             raise fail(

@@ -16,9 +16,21 @@ from pathlib import Path
 
 from tracker_core.errors import UsageError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-APP = PROJECT_ROOT / "app.py"
+# Where a wheel carries app.py and pages/ (see setup.py); a checkout has them at the top.
+BUNDLED_APP = "streamlit_app"
 DEMO_MARKER = ".sk-tracker-demo"
+
+
+def dashboard_app() -> Path:
+    """The dashboard's ``app.py``: bundled in ``tracker_dashboard`` when installed from
+    a wheel, else the one beside the packages of a checkout."""
+    import tracker_dashboard
+
+    package = Path(tracker_dashboard.__file__).resolve().parent
+    for app in (package / BUNDLED_APP / "app.py", package.parent / "app.py"):
+        if app.is_file() and (app.parent / "pages").is_dir():
+            return app
+    raise UsageError("the dashboard's app.py is not installed; reinstall sk-tracker[dashboard]")
 
 
 def free_port(preferred: int, address: str = "127.0.0.1") -> int:
@@ -39,15 +51,19 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(dashboard_app()),
         "--server.port",
         str(port),
         "--server.address",
         address,
         "--server.headless",
         "true",
+        # .streamlit/config.toml's settings: Streamlit reads that file only from the
+        # working folder, which for an installed package is anywhere.
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
 
 
@@ -77,10 +93,9 @@ def _run_child(cmd: list[str], env: dict[str, str]) -> int:
 
 
 def run_dashboard(*, port: int, address: str, env: dict[str, str] | None = None) -> int:
-    if not APP.is_file():
-        raise UsageError(f"dashboard app not found at {APP}")
+    command = streamlit_command(port, address)
     stop_on_sigterm()
-    return _run_child(streamlit_command(port, address), env or dict(os.environ))
+    return _run_child(command, env or dict(os.environ))
 
 
 def prepare_demo_folder(folder: Path) -> Path:

@@ -21,7 +21,7 @@ from .context import (
     service_from,
     settings_from,
 )
-from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors
+from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors, require_extras
 
 if TYPE_CHECKING:
     from tracker_core.flows.discovery import ProviderReadout
@@ -326,8 +326,10 @@ def audit(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     add_help_option=False,
 )
+@handle_errors
 def host(ctx: typer.Context) -> None:
     """Run the reference host (see `sk-tracker host --help`)."""
+    require_extras("host")
     from tracker_host.__main__ import main as host_main
 
     raise typer.Exit(host_main(list(ctx.args)))
@@ -341,6 +343,8 @@ def dashboard(
 ) -> None:
     """Run the Streamlit dashboard (settings from the environment)."""
     from .launch import run_dashboard
+
+    require_extras("dashboard")
 
     raise typer.Exit(run_dashboard(port=port, address=address))
 
@@ -359,6 +363,8 @@ def demo(
 ) -> None:
     """Start the reference host with demo data, demo repos, and the dashboard."""
     from .launch import run_demo
+
+    require_extras("host", *(() if no_browser else ("dashboard",)))
 
     raise typer.Exit(run_demo(port=port, folder=folder, dashboard=not no_browser))
 

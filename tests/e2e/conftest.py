@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import httpx
 import pytest
 
 from tests.support.host import HostHandle
+from tests.support.processes import wait_healthy
 from tracker_dashboard.widgets import repo_key
 from tracker_host.demo_repos import DemoRepo, write_demo_repos
 
@@ -109,20 +109,6 @@ class StartDashboard(Protocol):
     ) -> Dashboard: ...
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> None:
-    deadline = time.monotonic() + 120  # a hang guard for a loaded machine, not a timing claim
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited early:\n{log_file.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"streamlit did not start:\n{log_file.read_text()[-2000:]}")
-
-
 @pytest.fixture
 def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard]:
     """``start_dashboard(role)``: the app served for a session with that role's token.
@@ -191,7 +177,7 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
             proc = subprocess.Popen(cmd, env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT)
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, proc, log_file)
+        wait_healthy(f"{url}/_stcore/health", proc, log_file)
         return Dashboard(url, root, repos, log, log_file)
 
     try:
