@@ -30,6 +30,7 @@ from tracker_core import (
     TrackerService,
     load_config,
 )
+from tracker_core.flows.binding import ExistingBinding
 from tracker_core.host.wire import Candidate
 from tracker_host import seed
 
@@ -205,16 +206,17 @@ def test_rebind_declined_changes_nothing(
 ) -> None:
     repo = mapped_repo(tmp_path, seed.DELETED_SEARCH)
     before = config_bytes(repo)
-    asked: list[str | None] = []
+    asked: list[tuple[str | None, str | None]] = []
 
-    def decline(existing: object) -> bool:
-        asked.append(getattr(existing, "binding_ref", None))
+    def decline(existing: ExistingBinding) -> bool:
+        asked.append((existing.section.binding_ref, existing.stale_reason))
         return False
 
     outcome = service.bind(repo, "linear", select=1, confirm_rebind=decline)
 
     assert outcome.status == "declined"
-    assert asked == [seed.DELETED_SEARCH.binding_ref]
+    # The question is asked knowing the binding is stale.
+    assert asked == [(seed.DELETED_SEARCH.binding_ref, "mapping_deleted")]
     assert config_bytes(repo) == before
     assert host.mapping_counts("linear")["active"] == 3
 
