@@ -9,6 +9,7 @@ redirect the token to another host.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from tracker_core.access import settings_file
 from tracker_core.errors import SettingsError
 from tracker_core.host.auth import FileToken, StaticToken, TokenProvider
 
@@ -191,10 +193,22 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and settings file, with ``overrides`` on top.
     Invalid values become one-line ``SettingsError``s naming the variable."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    path = default_settings_file()
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**given)
+    except tomllib.TOMLDecodeError as exc:
+        raise settings_file.decode_error(path, exc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise settings_file.unreadable(path, exc) from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = str(first["loc"][0]) if first.get("loc") else "settings"
+        loc = str(first["loc"][0]) if first.get("loc") else "settings"
+        field = next((f for f, env in ENV_NAMES.items() if env == loc), loc)
         name = ENV_NAMES.get(field, field)
+        # Not from an argument or the environment: then it came from the file.
+        if field not in given and not settings_file.from_environment(name):
+            line = settings_file.key_line(path, field)
+            if line is not None:
+                raise settings_file.invalid_value(path, field, line, first["msg"]) from None
         raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

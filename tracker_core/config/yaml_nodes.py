@@ -236,6 +236,18 @@ def _key_text(node: Node) -> str:
     return node.value if isinstance(node, ScalarNode) else describe(node)
 
 
+_OPENERS = ("while scanning a quoted scalar", "while parsing a flow ")
+
+
+def _unclosed_start(exc: yaml.MarkedYAMLError) -> Any:
+    """Where a quoted scalar or flow collection that never closes was opened (the
+    context mark), when that is what stopped the parse on a later line."""
+    start, end = exc.context_mark, exc.problem_mark
+    if start is None or end is None or not str(exc.context or "").startswith(_OPENERS):
+        return None
+    return start if end.line > start.line else None
+
+
 def _error_reason(exc: yaml.YAMLError, text: str) -> str:
     if isinstance(exc, yaml.reader.ReaderError):
         char = exc.character
@@ -244,6 +256,16 @@ def _error_reason(exc: yaml.YAMLError, text: str) -> str:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        opened = _unclosed_start(exc)
+        if opened is not None and mark is not None:
+            # A quote or bracket left open: the parser notices only where it gives up
+            # (often the end of the file); the fix is where the construct starts.
+            what = str(exc.context).removeprefix("while scanning ").removeprefix("while parsing ")
+            what = what.replace("quoted scalar", "quoted string")
+            return (
+                f"invalid YAML: {what} opened at line {opened.line + 1}, column "
+                f"{opened.column + 1} is never closed ({problem} at line {mark.line + 1})"
+            )
         if mark is not None:
             lines = text.splitlines()
             line = lines[mark.line] if mark.line < len(lines) else ""

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
-from tracker_core.errors import NoInstallationError, UsageError
+from tracker_core.errors import AuthError, NoInstallationError, TeamForbiddenError, UsageError
 from tracker_core.flows.audit_relations import apply_relations
 from tracker_core.flows.audit_rows import (
     STALE_REASONS,
@@ -51,7 +51,19 @@ __all__ = [
     "rebind_hint",
 ]
 
-_Listings = tuple[dict[str, list[Mapping]], dict[str, str]]
+# Mappings by provider, and for providers that could not be read: (reason, guidance).
+_Listings = tuple[dict[str, list[Mapping]], dict[str, tuple[str, str]]]
+
+
+def unreadable_guidance(error: BaseException | None) -> str:
+    """What to do about a provider whose mappings could not be read: a rejected token
+    or a wrong team is fixed in the settings (waiting changes nothing); anything else
+    is retried when the host is reachable."""
+    if isinstance(error, AuthError):
+        return "fix the token as the reason says, then audit again"
+    if isinstance(error, TeamForbiddenError):
+        return "check SK_TRACKER_TEAM, then audit again"
+    return "retry when the host is reachable"
 
 
 def _fetch_mappings(
@@ -64,14 +76,14 @@ def _fetch_mappings(
         throttle=throttle,
     )
     found: dict[str, list[Mapping]] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, tuple[str, str]] = {}
     for provider, outcome in zip(providers, outcomes, strict=True):
         if outcome.error is None and outcome.value is not None:
             found[provider] = list(outcome.value)
         elif isinstance(outcome.error, NoInstallationError):
             found[provider] = []
         else:
-            errors[provider] = str(outcome.error)
+            errors[provider] = (str(outcome.error), unreadable_guidance(outcome.error))
     return found, errors
 
 
@@ -103,12 +115,11 @@ class _Index:
         """``row`` classified, or None when only a bind-validate can tell."""
         provider = row.provider or ""
         if provider in self.errors or provider not in self.mappings:
-            return replace(
-                row,
-                state="unverified",
-                reason=self.errors.get(provider, f"provider {provider} was not audited"),
-                guidance="retry when the host is reachable",
+            reason, guidance = self.errors.get(
+                provider,
+                (f"provider {provider} was not audited", "retry when the host is reachable"),
             )
+            return replace(row, state="unverified", reason=reason, guidance=guidance)
         if row.binding_ref:
             mapping = self.by_ref[provider].get(row.binding_ref)
             return None if mapping is None else classify_ref(row, mapping)
@@ -220,7 +231,7 @@ class _Audit:
         return AuditReport(
             rows,
             self._index.unclaimed(rows),
-            self._index.errors,
+            {p: reason for p, (reason, _) in self._index.errors.items()},
             validate_calls=len(self._validations),
             walk=walk or WalkReport(),
         )

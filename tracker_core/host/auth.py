@@ -46,6 +46,10 @@ class FileToken:
         self._path = path
         self._token = self._read()
 
+    @property
+    def path(self) -> Path:
+        return self._path
+
     def _read(self) -> SecretStr:
         try:
             text = self._path.read_text(encoding="utf-8").strip()

@@ -59,7 +59,7 @@ from tracker_core.errors import (
     UnknownProviderError,
     UsageError,
 )
-from tracker_core.host.auth import StaticToken, TokenProvider
+from tracker_core.host.auth import FileToken, StaticToken, TokenProvider
 from tracker_core.host.retry import RetryBudget, RetryPolicy, parse_retry_after
 from tracker_core.host.wire import (
     BindResult,
@@ -613,13 +613,21 @@ class HostClient:
             retryable=True,
         )
 
+    def _token_fix(self) -> str:
+        """The one setting that holds the rejected token (there is no login command)."""
+        if isinstance(self._tokens, FileToken):
+            return f"put a valid token in {self._tokens.path} (SK_TRACKER_TOKEN_FILE)"
+        if isinstance(self._tokens, StaticToken):
+            return "set SK_TRACKER_TOKEN to a valid token"
+        return f"set {TOKEN_SETTINGS} to a valid token"
+
     def _auth_error(self, response: httpx.Response, call: _Call) -> AuthError:
         envelope = self._envelope(response)
         detail = call.host_text(envelope.message, max_len=120) if envelope else ""
         return AuthError(
             f"the host at {self.base_url} did not accept the token"
             + (f" ({detail})" if detail else "")
-            + f": log in again or set {TOKEN_SETTINGS} to a valid token",
+            + f": {self._token_fix()}",
             status_code=response.status_code,
             error_code=envelope.error_code if envelope else "unauthorized",
             user_action_required=True,
@@ -667,7 +675,7 @@ class HostClient:
         if code == "unauthorized":
             return AuthError(
                 f"the host at {self.base_url} did not accept the token ({message}): "
-                f"log in again or set {TOKEN_SETTINGS} to a valid token",
+                f"{self._token_fix()}",
                 **common,
             )
         if code == "forbidden":

@@ -255,7 +255,7 @@ def test_401_refreshes_once_and_retries_with_the_new_token():
 def test_401_again_after_refresh_is_an_auth_error():
     tokens = RotatingToken()
     host = ScriptedHost(envelope(401, "unauthorized"), envelope(401, "unauthorized"))
-    with pytest.raises(AuthError, match="log in"):
+    with pytest.raises(AuthError, match="SK_TRACKER_TOKEN"):
         make_client(host, token=tokens).resources("linear")
     assert tokens.refresh_calls == 1 and len(host.requests) == 2
 
@@ -288,7 +288,9 @@ def test_401_when_the_refresh_itself_fails_is_an_auth_error():
 
     tokens = CallbackToken(lambda: SecretStr(TOKEN), broken_refresh)
     host = ScriptedHost(envelope(401, "unauthorized"))
-    with pytest.raises(AuthError, match="log in again"):
+    with pytest.raises(
+        AuthError, match=r"set SK_TRACKER_TOKEN \(or SK_TRACKER_TOKEN_FILE\) to a valid token"
+    ):
         make_client(host, token=tokens).resources("linear")
     assert len(host.requests) == 1
 
