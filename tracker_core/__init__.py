@@ -7,6 +7,7 @@ and friends) are loaded on first use, so ``import tracker_core`` does not import
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from tracker_core.access.policy import AccessPolicy
@@ -73,16 +74,18 @@ _LAZY_NOTEBOOK = {"Workspace", "connect", "style"}
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded on first use: both import pandas.
-    if name in _LAZY_FRAMES:
-        from tracker_core.tables import frames
-
-        return getattr(frames, name)
-    if name in _LAZY_NOTEBOOK:
-        from tracker_core.tables import notebook
-
-        return getattr(notebook, name)
-    raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
+    # Loaded on first use: both import pandas, which comes with the notebook extra.
+    if name not in _LAZY_FRAMES | _LAZY_NOTEBOOK:
+        raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
+    module = "frames" if name in _LAZY_FRAMES else "notebook"
+    try:
+        loaded = importlib.import_module(f"tracker_core.tables.{module}")
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"tracker_core.{name} needs the notebook extra: pip install 'sk-tracker[notebook]'",
+            name=exc.name,
+        ) from exc
+    return getattr(loaded, name)
 
 
 __all__ = [

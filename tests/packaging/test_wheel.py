@@ -48,6 +48,14 @@ def test_without_extras_the_library_and_the_cli_work(bare_venv: Venv) -> None:
     assert imported.returncode == 0, imported.stderr
     assert json.loads(imported.stdout) == []  # none of the web stack came along
 
+    # The DataFrames need pandas: asking for one names the extra that brings it.
+    frames = bare_venv.run("python", "-c", "import tracker_core; tracker_core.resources_frame")
+    assert frames.returncode == 1
+    assert frames.stderr.strip().splitlines()[-1] == (
+        "ModuleNotFoundError: tracker_core.resources_frame needs the notebook extra: "
+        "pip install 'sk-tracker[notebook]'"
+    )
+
     helped = bare_venv.run("sk-tracker", "status", "--help")
     assert helped.returncode == 0, helped.stderr
     assert "Usage: sk-tracker status" in helped.stdout
@@ -85,12 +93,16 @@ class Started:
     log: Path
 
 
-def stop(started: Started) -> int:
+def stop(started: Started) -> int | None:
+    """Ctrl-C, then its exit code; None (and a kill) if it did not stop."""
     started.proc.send_signal(signal.SIGINT)
     try:
         return started.proc.wait(timeout=120)  # a hang guard
+    except subprocess.TimeoutExpired:
+        return None
     finally:
         started.proc.kill()
+        started.proc.wait()
 
 
 @pytest.fixture
