@@ -32,7 +32,7 @@ SinceOpt = Annotated[
 
 
 def record_audit(
-    service: TrackerService, report: AuditReport, roots: Sequence[Path]
+    service: TrackerService, report: AuditReport, roots: Sequence[Path | str]
 ) -> str | StoreError:
     """Save the audit (with the host's resources) and say what was saved, or the
     store's failure (raised by the caller once the audit is shown)."""

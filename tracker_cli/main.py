@@ -132,28 +132,60 @@ def bind(
             help="Pick candidate N of the list bind prints (1 = best match) without a prompt.",
         ),
     ] = None,
+    resource: Annotated[
+        int | None,
+        typer.Option(
+            "--resource", help="Bind to resource N of `sk-tracker discover --provider P`."
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace an existing binding without asking.")
     ] = False,
-    repo: RepoOpt = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo",
+            help="Repo folder (default: the one holding the current directory), or a git "
+            "remote URL: the change is then committed on a branch sk-tracker/bind-<project> "
+            "and pushed.",
+            show_default=False,
+        ),
+    ] = None,
+    path: Annotated[
+        str | None,
+        typer.Option("--path", help="With a remote --repo: the project's folder inside it."),
+    ] = None,
+    push_to_default: Annotated[
+        bool,
+        typer.Option(
+            "--push-to-default",
+            help="With a remote --repo: push the commit to the default branch itself.",
+        ),
+    ] = False,
     saas_url: SaasUrl = None,
     token_file: TokenFile = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Bind this repo to a tracker resource: exact match → auto-bind, else choose."""
+    """Bind this repo (or a project of a git remote) to a tracker resource: exact match
+    → auto-bind, else choose."""
     from rich.text import Text
 
     from tracker_core.config.config_model import TrackerSection
     from tracker_core.flows.binding import ExistingBinding
     from tracker_core.host.wire import Candidate
+    from tracker_core.remote.urls import is_remote, parse_location
 
     from . import render
     from .prompt import ask, yes_no
 
     _set_debug(debug)
-    if bind_ref is not None and select is not None:
-        raise fail("use either --bind-ref or --select, not both", EXIT_USAGE)
-    path = find_repo(repo)
+    if sum(x is not None for x in (bind_ref, select, resource)) > 1:
+        raise fail("give one of --bind-ref, --select or --resource, not both", EXIT_USAGE)
+    remote = parse_location(repo, path) if repo is not None and is_remote(repo) else None
+    if remote is None and (path is not None or push_to_default):
+        raise fail("--path and --push-to-default go with a git remote --repo URL", EXIT_USAGE)
+    folder = find_repo(Path(repo) if repo is not None else None) if remote is None else None
+    name = remote.name if remote is not None else folder.name if folder is not None else ""
     current_sections: list[TrackerSection] = []
 
     def confirm_rebind(current: ExistingBinding) -> bool:
@@ -162,10 +194,10 @@ def bind(
         label = render.binding_label(existing).plain
         if current.stale:
             # A stale binding points nowhere: replacing it is the fix, so it is the default.
-            render.warn(f"{path.name} is bound to {label}, which is stale ({current.stale_reason})")
+            render.warn(f"{name} is bound to {label}, which is stale ({current.stale_reason})")
             question, default = "Replace the stale binding? [Y/n] ", True
         else:
-            render.warn(f"{path.name} is already bound to {label}")
+            render.warn(f"{name} is already bound to {label}")
             question, default = "Replace the existing binding? [y/N] ", False
         if yes:
             return True
@@ -186,18 +218,42 @@ def bind(
         hint = f"pass --select N (1 to {count})"
         return ask(f"Select a resource [1-{count}]: ", hint=hint, parse=pick)
 
+    def declined() -> str:
+        kept = current_sections[:1]
+        stays = f"; {name} stays bound to {render.binding_label(kept[0]).plain}" if kept else ""
+        return f"Nothing changed{stays}."
+
     with service_from(saas_url, token_file) as service:
+        if remote is not None:
+            from .remotes import remote_bind_success
+
+            pushed = service.bind_remote(
+                remote,
+                provider,
+                bind_ref=bind_ref,
+                select=select,
+                resource=resource,
+                choose=choose,
+                confirm_rebind=confirm_rebind,
+                push_to_default=push_to_default,
+            )
+            if pushed.status == "declined":
+                render.note(declined())
+            else:
+                remote_bind_success(pushed)
+            return
+        assert folder is not None
         outcome = service.bind(
-            path,
+            folder,
             provider,
             bind_ref=bind_ref,
             select=select,
+            resource=resource,
             choose=choose,
             confirm_rebind=confirm_rebind,
         )
     if outcome.status == "declined":
-        kept = f"; {path.name} stays bound to {render.binding_label(current_sections[0]).plain}"
-        render.note("Nothing changed" + (kept if current_sections else "") + ".")
+        render.note(declined())
         return
     render.bind_success(outcome)
 
@@ -245,9 +301,11 @@ def status(
 @handle_errors
 def audit(
     roots: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
-            help="Folders to search for repos (default: $SK_TRACKER_REPO_ROOTS).",
+            help="Folders to search for repos, or git remote URLs (https://, ssh://, git://, "
+            "file://, git@host:org/repo.git). Default: $SK_TRACKER_REPO_ROOTS and "
+            "the remotes listed in $SK_TRACKER_REPO_SOURCES.",
             show_default=False,
         ),
     ] = None,
@@ -266,32 +324,38 @@ def audit(
     token_file: TokenFile = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Audit every repo under ROOT… against the host; exit 1 if any needs action."""
+    """Audit every repo under ROOT… (folders and git remotes) against the host; exit 1
+    if any needs action."""
     from tracker_core.errors import TrackerError
-    from tracker_core.flows.audit import after_upgrades
+    from tracker_core.flows.audit import after_upgrades, split_roots
 
     from . import render
+    from .remotes import remote_progress
 
     _set_debug(debug)
     settings = settings_from(saas_url, token_file)
-    roots = roots or settings.repo_roots
-    if not roots:
+    chosen: list[Path | str] = (
+        list(roots) if roots else [*settings.repo_roots, *settings.remote_roots]
+    )
+    if not chosen:
         raise fail(
-            "give the folders to audit: sk-tracker audit ROOT… (or set SK_TRACKER_REPO_ROOTS)",
+            "give the folders or git remotes to audit: sk-tracker audit ROOT… "
+            "(or set SK_TRACKER_REPO_ROOTS); SK_TRACKER_REPO_SOURCES names a file of remotes",
             EXIT_USAGE,
         )
-    for root in roots:
+    folders, remotes = split_roots(chosen)
+    for root in folders:
         if not root.is_dir():
-            raise fail(f"{root} is not a folder", EXIT_USAGE)
+            raise fail(f"{root} is not a folder or a git remote URL", EXIT_USAGE)
     with service_from(saas_url, token_file, settings) as service:
         if render.err.is_terminal and not as_json:
-            with render.err.status("Auditing repos…"):
-                report = service.audit(roots)
+            with remote_progress(len(remotes)) as progress:
+                report = service.audit([*folders, *remotes], progress=progress)
         else:
-            report = service.audit(roots)
+            report = service.audit([*folders, *remotes])
         upgrades = service.apply_upgrades(report) if apply_upgrades else []
         report = after_upgrades(report, upgrades)
-        recorded = history_commands.record_audit(service, report, roots) if record else None
+        recorded = history_commands.record_audit(service, report, chosen) if record else None
     if as_json:
         render.print_json(render.audit_json(report, upgrades))
     else:

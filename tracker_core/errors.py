@@ -193,3 +193,21 @@ class HostUnavailableError(HostError):
 
 class ProtocolError(HostError):
     """The host answered something that is not the contract (non-JSON, wrong shape)."""
+
+
+# --- git remotes -------------------------------------------------------------------
+
+
+class RemoteError(TrackerError):
+    """A git remote could not be read or written; the message is git's own one-line
+    reason (credentials redacted)."""
+
+
+class PushRejectedError(RemoteError):
+    """The remote refused a pushed binding. The host binding was already made: the
+    message says which, and the command that finishes the job."""
+
+    def __init__(self, message: str, *, binding_ref: str | None = None, finish: str = "") -> None:
+        super().__init__(message)
+        self.binding_ref = binding_ref
+        self.finish = finish

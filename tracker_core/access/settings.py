@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -23,8 +30,9 @@ from pydantic_settings import (
 )
 
 from tracker_core.access import settings_file
-from tracker_core.errors import SettingsError
+from tracker_core.errors import SettingsError, TrackerError
 from tracker_core.host.auth import FileToken, StaticToken, TokenProvider
+from tracker_core.remote.urls import is_remote, read_sources, split_roots
 
 Role = Literal["admin", "viewer"]
 
@@ -34,6 +42,8 @@ ENV_NAMES: dict[str, str] = {
     "token_file": "SK_TRACKER_TOKEN_FILE",
     "team": "SK_TRACKER_TEAM",
     "repo_roots": "SK_TRACKER_REPO_ROOTS",
+    "repo_sources": "SK_TRACKER_REPO_SOURCES",
+    "cache_dir": "SK_TRACKER_CACHE_DIR",
     "allowed_roots": "SK_TRACKER_ALLOWED_ROOTS",
     "role": "SK_TRACKER_ROLE",
     "upgrade_on_read": "SK_TRACKER_UPGRADE_ON_READ",
@@ -56,6 +66,10 @@ def default_settings_file() -> Path:
     if explicit:
         return Path(explicit)
     return _user_dir("XDG_CONFIG_HOME", ".config") / "sk-tracker" / "settings.toml"
+
+
+def default_cache_dir() -> Path:
+    return _user_dir("XDG_CACHE_HOME", ".cache") / "sk-tracker"
 
 
 def default_activity_log() -> Path:
@@ -82,6 +96,13 @@ class Settings(BaseSettings):
     team: str | None = _env("team")
     repo_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices(ENV_NAMES["repo_roots"], "repo_roots")
+    )
+    # git remote URLs given among the repo roots (split out of them on reading)
+    repo_remotes: list[str] = Field(default_factory=list)
+    repo_sources: Path | None = _env("repo_sources")
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        validation_alias=AliasChoices(ENV_NAMES["cache_dir"], "cache_dir"),
     )
     allowed_roots: Annotated[list[Path] | None, NoDecode] = Field(
         default=None,
@@ -121,11 +142,29 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(ENV_NAMES["record_every"], "record_every"),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _remotes_among_roots(cls, data: Any) -> Any:
+        """A repo root may be a git remote URL: those go to ``repo_remotes``."""
+        if not isinstance(data, dict):
+            return data
+        for key in (ENV_NAMES["repo_roots"], "repo_roots"):
+            value = data.get(key)
+            if value is None:
+                continue
+            entries = split_roots(value) if isinstance(value, str) else list(value)
+            remotes = [e for e in entries if isinstance(e, str) and is_remote(e)]
+            data = {**data, key: [e for e in entries if not (isinstance(e, str) and is_remote(e))]}
+            data["repo_remotes"] = [*data.get("repo_remotes", []), *remotes]
+        return data
+
     @field_validator("repo_roots", "allowed_roots", mode="before")
     @classmethod
     def _split_paths(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+        if isinstance(value, list):
+            return [Path(p).expanduser() if isinstance(p, str) else p for p in value]
         return value
 
     @field_validator("saas_url", "team", mode="before")
@@ -153,6 +192,22 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml)
 
     # --- derived ---------------------------------------------------------------------
+
+    @property
+    def remote_roots(self) -> list[str]:
+        """Git remotes to audit: those among the repo roots, then the sources file's."""
+        urls = list(self.repo_remotes)
+        if self.repo_sources is not None:
+            try:
+                urls += read_sources(self.repo_sources)
+            except TrackerError as exc:
+                raise SettingsError(f"{ENV_NAMES['repo_sources']}: {exc}") from None
+        return urls
+
+    @property
+    def mirror_dir(self) -> Path:
+        """Where the partial mirrors of remote roots are kept."""
+        return self.cache_dir.expanduser() / "mirrors"
 
     @property
     def effective_allowed_roots(self) -> list[Path]:

@@ -17,31 +17,45 @@ from dataclasses import replace
 from pathlib import Path
 
 from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
-from tracker_core.errors import AuthError, NoInstallationError, TeamForbiddenError, UsageError
+from tracker_core.errors import (
+    AuthError,
+    NoInstallationError,
+    SettingsError,
+    TeamForbiddenError,
+    UsageError,
+)
 from tracker_core.flows.audit_relations import apply_relations
 from tracker_core.flows.audit_rows import (
     STALE_REASONS,
     AuditReport,
     AuditRow,
+    FoundRepo,
+    Location,
     UnclaimedMapping,
     UpgradeResult,
     base_row,
     classify_legacy,
     classify_ref,
     rebind_hint,
+    remote_bind_command,
 )
 from tracker_core.flows.upgrades import after_upgrades, apply_upgrades
 from tracker_core.host.client import HostClient
 from tracker_core.host.concurrency import Throttle, bounded_map, outcome_of
 from tracker_core.host.wire import Mapping
-from tracker_core.local.scan import LocalRepo, Scan
+from tracker_core.local.scan import Scan
 from tracker_core.local.walk import WalkReport
 from tracker_core.providers import PROVIDERS
+from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.scan import Progress, scan_remotes
+from tracker_core.remote.urls import is_remote
 
 __all__ = [
     "STALE_REASONS",
     "AuditReport",
     "AuditRow",
+    "FoundRepo",
+    "Location",
     "UnclaimedMapping",
     "UpgradeResult",
     "after_upgrades",
@@ -49,6 +63,8 @@ __all__ = [
     "audit",
     "audit_repos",
     "rebind_hint",
+    "remote_bind_command",
+    "split_roots",
 ]
 
 # Mappings by provider, and for providers that could not be read: (reason, guidance).
@@ -87,14 +103,14 @@ def _fetch_mappings(
     return found, errors
 
 
-def _identity_of(local: LocalRepo, row: AuditRow) -> ProjectIdentity:
+def _identity_of(local: FoundRepo, row: AuditRow) -> ProjectIdentity:
     cfg = local.config
     if cfg is not None and cfg.project is not None:
         return cfg.project
     # No identity on file: validate under a placeholder identity (the nil uuid, which
     # no project has), so the host answers on the ref alone rather than refusing an
     # empty uuid as a malformed request.
-    slug = row.project_slug or kebab_case(local.path.name)
+    slug = row.project_slug or kebab_case(local.path.name.rsplit("/", 1)[-1])
     return ProjectIdentity(uuid=str(uuid_mod.UUID(int=0)), slug=slug, node_id=node_id())
 
 
@@ -164,12 +180,12 @@ class _Audit:
             _fetch_mappings, client, list(providers), max_workers, self._throttle
         )
         self._index: _Index | None = None
-        self._repos: list[LocalRepo] = []
+        self._repos: list[FoundRepo] = []
         self._rows: list[AuditRow] = []
         self._settled = 0
         self._validations: list[tuple[int, Future[AuditRow]]] = []
 
-    def add(self, local: LocalRepo) -> None:
+    def add(self, local: FoundRepo) -> None:
         self._repos.append(local)
         self._rows.append(base_row(local))
         self._settle(wait=False)
@@ -192,7 +208,7 @@ class _Audit:
                 self._validations.append((i, future))
         self._settled = len(self._rows)
 
-    def _validate(self, work: tuple[LocalRepo, AuditRow]) -> AuditRow:
+    def _validate(self, work: tuple[FoundRepo, AuditRow]) -> AuditRow:
         local, row = work
         assert row.provider and row.binding_ref
         identity = _identity_of(local, row)
@@ -245,7 +261,7 @@ def _pool(max_workers: int) -> ThreadPoolExecutor:
 
 def audit_repos(
     client: HostClient,
-    repos: Iterable[LocalRepo],
+    repos: Iterable[FoundRepo],
     *,
     providers: Sequence[str] | None = None,
     max_workers: int = 8,
@@ -262,19 +278,43 @@ def audit_repos(
         return run.report(walk)
 
 
+def split_roots(roots: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
+    """Folders and git remote URLs, as given among ``roots``."""
+    folders: list[Path] = []
+    remotes: list[str] = []
+    for root in roots:
+        if isinstance(root, str) and is_remote(root):
+            remotes.append(root.strip())
+        else:
+            folders.append(Path(root))
+    return folders, remotes
+
+
 def audit(
     client: HostClient,
-    roots: Iterable[Path],
+    roots: Iterable[Path | str],
     *,
     providers: Sequence[str] | None = None,
     max_workers: int = 8,
+    mirrors: MirrorCache | None = None,
+    progress: Progress | None = None,
 ) -> AuditReport:
-    """Scan ``roots`` and audit every repo found. The host's listings are fetched
-    while the disk is scanned, and the bind-validates a listing cannot settle start
-    while the scan goes on: none of these waits for the others."""
-    scan = Scan(tuple(Path(r).expanduser().resolve() for r in roots))
+    """Scan ``roots`` (folders and git remote URLs) and audit every project found.
+    The host's listings are fetched while the disk and the remotes are read, and the
+    bind-validates a listing cannot settle start while the scan goes on: none of
+    these waits for the others. Remotes are mirrored under ``mirrors``; ``progress``
+    is told after each remote."""
+    folders, remotes = split_roots(roots)
+    if remotes and mirrors is None:
+        raise SettingsError("no cache folder for git mirrors: set SK_TRACKER_CACHE_DIR")
+    scan = Scan(tuple(Path(r).expanduser().resolve() for r in folders))
     with _pool(max_workers) as pool:
         run = _Audit(client, providers or PROVIDERS, pool, max_workers)
         for local in scan.repos():
             run.add(local)
+        if remotes:
+            assert mirrors is not None
+            found = scan_remotes(remotes, mirrors, max_workers=max_workers, progress=progress)
+            for remote in found.repos:
+                run.add(remote)
         return run.report(scan.walk)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
-from tracker_core.flows.audit_rows import AuditRow
+from tracker_core.flows.audit_rows import AuditRow, FoundRepo
+from tracker_core.local.git_facts import GitFacts
 from tracker_core.local.grouping import Relation, relate
 from tracker_core.local.scan import LocalRepo
 
@@ -61,14 +63,28 @@ def _worktree(row: AuditRow, main: AuditRow, branch: str | None) -> AuditRow:
     )
 
 
-def apply_relations(rows: Sequence[AuditRow], repos: Sequence[LocalRepo]) -> list[AuditRow]:
-    """``rows`` (one per repo of ``repos``, same order) with worktrees, clones and
+def as_checkout(repo: FoundRepo) -> LocalRepo:
+    """A remote project as a checkout at its folder in the mirror, whose origin is the
+    remote: a local clone of that remote holding the same project is then a copy of
+    it, not a conflict."""
+    if isinstance(repo, LocalRepo):
+        return repo
+    mirror = repo.mirror
+    git = GitFacts(mirror, mirror, mirror, None) if mirror is not None else None
+    top = mirror if mirror is not None else Path("/", repo.label)
+    folder = top / repo.path.subpath if repo.path.subpath else top
+    return LocalRepo(folder, repo.config, repo.error, name=repo.label, git=git)
+
+
+def apply_relations(rows: Sequence[AuditRow], found: Sequence[FoundRepo]) -> list[AuditRow]:
+    """``rows`` (one per repo of ``found``, same order) with worktrees, clones and
     conflicts settled."""
+    repos = [as_checkout(r) for r in found]
     relations = relate(repos)
-    index = {row.repo: i for i, row in enumerate(rows)}
+    index = {local.path: i for i, local in enumerate(repos)}
     out = list(rows)
-    for i, (row, local) in enumerate(zip(rows, repos, strict=True)):
-        rel = relations.get(row.repo)
+    for i, local in enumerate(repos):
+        rel = relations.get(local.path)
         if local.git is not None and local.git.is_worktree:
             out[i] = replace(out[i], branch=local.git.branch)
             if rel is None or rel.worktree_of is None:
@@ -82,8 +98,8 @@ def apply_relations(rows: Sequence[AuditRow], repos: Sequence[LocalRepo]) -> lis
             also = tuple(sorted(c.label for c in rel.copies))
             reason = f"{out[i].reason}; also checked out at {', '.join(also)}"
             out[i] = replace(out[i], also_at=also, reason=reason)
-    for i, (row, local) in enumerate(zip(rows, repos, strict=True)):
-        rel = relations.get(row.repo)
+    for i, local in enumerate(repos):
+        rel = relations.get(local.path)
         if rel is not None and rel.worktree_of is not None:
             main = out[index[rel.worktree_of.path]]
             branch = local.git.branch if local.git is not None else None

@@ -11,6 +11,8 @@ from pathlib import Path
 from tracker_core.host.wire import Mapping
 from tracker_core.local.scan import LocalRepo
 from tracker_core.local.walk import WalkReport
+from tracker_core.remote.scan import RemoteRepo
+from tracker_core.remote.urls import RemoteProject
 
 STALE_REASONS = {
     "deleted": "mapping_deleted",
@@ -18,9 +20,13 @@ STALE_REASONS = {
 }
 
 
+Location = Path | RemoteProject  # a folder on disk, or a project inside a git remote
+FoundRepo = LocalRepo | RemoteRepo
+
+
 @dataclass(frozen=True)
 class AuditRow:
-    repo: Path  # absolute
+    repo: Location  # absolute, or the remote (its str() is the URL, plus #path)
     # bound | legacy | stale:<reason> | unbound | misconfigured:<code> | conflict | unverified
     state: str
     provider: str | None = None
@@ -85,7 +91,7 @@ class AuditReport:
 
 @dataclass(frozen=True)
 class UpgradeResult:
-    repo: Path
+    repo: Location
     binding_ref: str | None
     ok: bool
     error: str | None = None
@@ -95,8 +101,25 @@ def rebind_hint(provider: str | None) -> str:
     return f"re-bind with: sk-tracker bind --provider {provider or '<provider>'}"
 
 
-def base_row(local: LocalRepo) -> AuditRow:
+def remote_bind_command(project: RemoteProject, provider: str | None, ref: str | None) -> str:
+    """The command that binds a remote project (``ref``, when given) on a pushed branch."""
+    path = f" --path {project.subpath}" if project.subpath else ""
+    chosen = f" --bind-ref {ref}" if ref else ""
+    return (
+        f"sk-tracker bind --provider {provider or '<provider>'} --repo {project.url}{path}{chosen}"
+    )
+
+
+def base_row(local: FoundRepo) -> AuditRow:
     """What the file alone says: misconfigured, unbound, or the claim to check."""
+    if isinstance(local, RemoteRepo) and local.unreachable is not None:
+        return AuditRow(
+            repo=local.path,
+            name=local.label,
+            state="unverified",
+            reason=local.unreachable,
+            guidance="check the URL and your git credentials, then audit again",
+        )
     if local.error is not None or local.config is None:
         err = local.error
         return AuditRow(

@@ -72,6 +72,10 @@ class BindContext:
         tracker = self.config.tracker
         return tracker if tracker is not None and tracker.is_configured else None
 
+    def declined(self) -> BindOutcome:
+        previous = self.existing.binding_ref if self.existing else None
+        return BindOutcome(self.repo, self.provider, "declined", previous_ref=previous)
+
 
 @dataclass(frozen=True)
 class BindOutcome:
@@ -298,6 +302,85 @@ def _record(
         log.warning("activity log not written: %s", exc)
 
 
+def rebind_agreed(client: HostClient, ctx: BindContext, confirm_rebind: ConfirmFn | bool) -> bool:
+    """Whether to go on: no binding yet, or ``confirm_rebind`` agrees to replace it
+    (asked with the binding checked on the host, so it can say whether it is stale)."""
+    existing = ctx.existing
+    if existing is None:
+        return True
+    if not callable(confirm_rebind):
+        return confirm_rebind
+    return confirm_rebind(existing_binding(client, ctx, existing))
+
+
+def check_choice(bind_ref: str | None, select: int | None, resource: int | None) -> None:
+    """At most one way to pick what to bind."""
+    options = (("a binding ref", bind_ref), ("a selection", select), ("a resource", resource))
+    given = [name for name, value in options if value is not None]
+    if len(given) > 1:
+        raise BindError(f"use only one of {' / '.join(given)}")
+
+
+def host_bind(
+    client: HostClient,
+    ctx: BindContext,
+    *,
+    bind_ref: str | None = None,
+    select: int | None = None,
+    choose: ChooseFn | None = None,
+    resource: int | None = None,
+    policy: AccessPolicy = ADMIN_ANYWHERE,
+) -> tuple[Method, BindResult] | None:
+    """The host side of a bind (nothing is written): ``bind_ref`` validated, else
+    resource ``resource`` of the inventory (1-based), else resolve → exact match,
+    or a candidate by ``select`` / ``choose``. None when ``choose`` declined."""
+    method: Method
+    if bind_ref is not None:
+        return "bind_ref", validate_ref(client, ctx, bind_ref)
+    if resource is not None:
+        return "resource", confirm_resource(
+            client, ctx, pick_resource(client, ctx.provider, resource), policy=policy
+        )
+    resolved = client.bind_resolve(ctx.provider, ctx.identity)
+    if resolved.match_type == "exact" and resolved.binding_ref:
+        method = "exact"
+        result = validate_ref(client, ctx, resolved.binding_ref)
+    elif resolved.match_type == "exact" and resolved.candidate_token:
+        method = "exact"
+        policy.require_mutation("bind resources")
+        result = client.bind_confirm(ctx.provider, resolved.candidate_token, ctx.identity)
+    elif resolved.candidates:
+        method = "selected"
+        if select is not None:
+            chosen: Candidate | None = select_candidate(resolved, select)
+        elif choose is not None:
+            chosen = choose(resolved.candidates)
+        else:
+            raise BindError(
+                f"{len(resolved.candidates)} candidates match; choose one with "
+                f"--select N (1 to {len(resolved.candidates)})"
+            )
+        if chosen is None:
+            return None
+        result = confirm_candidate(client, ctx, chosen, policy=policy)
+    else:
+        raise NoCandidatesError(no_candidates_message(ctx.provider))
+    return method, result
+
+
+def pick_resource(client: HostClient, provider: str, number: int) -> Resource:
+    """``--resource N``: resource N (1-based) of the provider's inventory, in the
+    order ``sk-tracker discover`` lists it."""
+    resources = client.resources(provider).resources
+    if not resources:
+        raise NoCandidatesError(no_candidates_message(provider))
+    if not 1 <= number <= len(resources):
+        raise SelectionOutOfRangeError(
+            f"resource {number} is out of range: choose 1 to {len(resources)}"
+        )
+    return resources[number - 1]
+
+
 def bind(
     client: HostClient,
     repo: Path,
@@ -309,64 +392,34 @@ def bind(
     confirm_rebind: ConfirmFn | bool = False,
     policy: AccessPolicy = ADMIN_ANYWHERE,
     activity: ActivityLog | None = None,
+    resource: int | None = None,
 ) -> BindOutcome:
     """The whole bind flow of ``sk-tracker bind``.
 
     exact match → auto-bind; candidates → ``select`` (1-based) or ``choose``;
-    ``bind_ref`` → validated first and persisted only if valid. An existing binding is
-    replaced only when ``confirm_rebind`` agrees.
+    ``bind_ref`` → validated first and persisted only if valid; ``resource`` → that
+    resource of the inventory. An existing binding is replaced only when
+    ``confirm_rebind`` agrees.
     """
-    if bind_ref is not None and select is not None:
-        raise BindError("use either a binding ref or a selection, not both")
+    check_choice(bind_ref, select, resource)
     policy.require_writable(repo)
     ctx = prepare(repo, provider)
     existing = ctx.existing
-    if existing is not None:
-        agreed = (
-            confirm_rebind(existing_binding(client, ctx, existing))
-            if callable(confirm_rebind)
-            else confirm_rebind
-        )
-        if not agreed:
-            return BindOutcome(
-                ctx.repo, ctx.provider, "declined", previous_ref=existing.binding_ref
-            )
-
-    method: Method
+    if not rebind_agreed(client, ctx, confirm_rebind):
+        return ctx.declined()
     try:
-        if bind_ref is not None:
-            method = "bind_ref"
-            result = validate_ref(client, ctx, bind_ref)
-        else:
-            resolved = client.bind_resolve(ctx.provider, ctx.identity)
-            if resolved.match_type == "exact" and resolved.binding_ref:
-                method = "exact"
-                result = validate_ref(client, ctx, resolved.binding_ref)
-            elif resolved.match_type == "exact" and resolved.candidate_token:
-                method = "exact"
-                policy.require_mutation("bind resources")
-                result = client.bind_confirm(ctx.provider, resolved.candidate_token, ctx.identity)
-            elif resolved.candidates:
-                method = "selected"
-                if select is not None:
-                    chosen: Candidate | None = select_candidate(resolved, select)
-                elif choose is not None:
-                    chosen = choose(resolved.candidates)
-                else:
-                    raise BindError(
-                        f"{len(resolved.candidates)} candidates match; choose one with "
-                        f"--select N (1 to {len(resolved.candidates)})"
-                    )
-                if chosen is None:
-                    return BindOutcome(
-                        ctx.repo,
-                        ctx.provider,
-                        "declined",
-                        previous_ref=existing.binding_ref if existing else None,
-                    )
-                result = confirm_candidate(client, ctx, chosen, policy=policy)
-            else:
-                raise NoCandidatesError(no_candidates_message(ctx.provider))
+        chosen = host_bind(
+            client,
+            ctx,
+            bind_ref=bind_ref,
+            select=select,
+            choose=choose,
+            resource=resource,
+            policy=policy,
+        )
+        if chosen is None:
+            return ctx.declined()
+        method, result = chosen
         config = persist(
             ctx, result.binding_ref, result.display_label, result.provider_context, policy=policy
         )

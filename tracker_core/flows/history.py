@@ -20,6 +20,7 @@ from tracker_core.access.settings import Settings
 from tracker_core.errors import UsageError
 from tracker_core.flows.audit import AuditReport
 from tracker_core.flows.discovery import ProviderInventory
+from tracker_core.remote.urls import is_remote
 from tracker_core.store.records import RepoState, Scope, Snapshot, Total
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class History:
         *,
         host: str,
         team: str,
-        roots: Sequence[Path],
+        roots: Sequence[Path | str],
         actor: str,
         source: str,
         inventories: Iterable[ProviderInventory] = (),
@@ -182,7 +183,12 @@ class History:
         scope's last snapshot is at least ``record_every`` old; None when skipped."""
         from tracker_core.store import history_rows
 
-        folders = (str(Path(r).expanduser().resolve()) for r in roots)
+        folders = (
+            r.strip()
+            if isinstance(r, str) and is_remote(r)
+            else str(Path(r).expanduser().resolve())
+            for r in roots
+        )
         scope = Scope(host, team, tuple(sorted(folders)))
         return history_rows.record(
             self.store,

@@ -24,10 +24,11 @@ from typing import Literal
 
 from tracker_core.errors import BindError, TrackerError
 from tracker_core.flows import binding
-from tracker_core.flows.audit import AuditRow
+from tracker_core.flows.audit import AuditRow, Location, remote_bind_command
 from tracker_core.flows.service import TrackerService
 from tracker_core.host.concurrency import bounded_map
 from tracker_core.host.wire import Candidate
+from tracker_core.remote.urls import RemoteProject
 
 Match = Literal["exact", "choice", "none", "error"]
 Progress = Callable[[int, int, "RebindResult"], None]
@@ -37,7 +38,7 @@ Progress = Callable[[int, int, "RebindResult"], None]
 class RebindItem:
     """One repo of a plan: how the host answered its resolve."""
 
-    repo: Path
+    repo: Location
     provider: str
     match: Match
     previous_ref: str | None = None
@@ -74,7 +75,7 @@ class RebindPlan:
 
 @dataclass(frozen=True)
 class RebindResult:
-    repo: Path
+    repo: Location
     provider: str
     ok: bool
     previous_ref: str | None = None
@@ -85,6 +86,10 @@ class RebindResult:
 
 def _plan_one(service: TrackerService, row: AuditRow) -> RebindItem:
     provider = row.provider or ""
+    if isinstance(row.repo, RemoteProject):
+        # A remote is re-bound by a pushed branch, one at a time.
+        finish = remote_bind_command(row.repo, provider, None)
+        return RebindItem(row.repo, provider, "error", row.binding_ref, detail=f"run {finish}")
     try:
         if not provider:
             raise BindError(f"{row.repo.name} names no provider; bind it from the Bind page")
@@ -143,6 +148,12 @@ def plan_rebind(service: TrackerService, rows: Sequence[AuditRow]) -> RebindPlan
     return RebindPlan(tuple(items))
 
 
+def _folder(item: RebindItem) -> Path:
+    if isinstance(item.repo, RemoteProject):
+        raise BindError(f"{item.repo.name} is a git remote: {item.detail}")
+    return item.repo
+
+
 def _result(item: RebindItem, outcome: binding.BindOutcome) -> RebindResult:
     if outcome.status != "bound":
         return RebindResult(
@@ -191,7 +202,7 @@ def apply_exact(
         (
             item,
             lambda item=item: service.bind(
-                item.repo, item.provider, choose=lambda _cands: None, confirm_rebind=True
+                _folder(item), item.provider, choose=lambda _cands: None, confirm_rebind=True
             ),
         )
         for item in items
@@ -212,7 +223,10 @@ def apply_choices(
         if all(c.candidate_token != cand.candidate_token for c in item.candidates):
             raise BindError(f"{cand.display_label!r} is not a candidate of {item.repo.name}")
     work = [
-        (item, lambda item=item, cand=cand: service.bind_candidate(item.repo, item.provider, cand))
+        (
+            item,
+            lambda item=item, cand=cand: service.bind_candidate(_folder(item), item.provider, cand),
+        )
         for item, cand in choices
     ]
     return _run(service, work, progress)

@@ -13,14 +13,16 @@ import httpx
 from tracker_core.access.actor import person
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.access.settings import Settings
-from tracker_core.errors import StoreError
+from tracker_core.errors import SettingsError, StoreError
 from tracker_core.flows import audit as audit_mod
-from tracker_core.flows import binding, discovery, status
+from tracker_core.flows import binding, discovery, remote_bind, status
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.history import History
 from tracker_core.host.client import HostClient
 from tracker_core.host.wire import Candidate, Me, Resource
-from tracker_core.local.scan import LocalRepo
+from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.scan import Progress, RemoteScan, scan_remotes
+from tracker_core.remote.urls import RemoteProject
 from tracker_core.store.records import Snapshot
 
 
@@ -34,6 +36,7 @@ class TrackerService:
         activity: ActivityLog | None = None,
         history: History | None = None,
         max_workers: int = 8,
+        mirrors: MirrorCache | None = None,
     ) -> None:
         self.client = client
         self.policy = policy
@@ -41,6 +44,7 @@ class TrackerService:
         self.activity = activity
         self.history = history
         self.max_workers = max_workers
+        self.mirrors = mirrors
 
     @classmethod
     def from_settings(
@@ -67,6 +71,7 @@ class TrackerService:
             upgrade_on_read=settings.upgrade_on_read,
             activity=ActivityLog.from_settings(settings) if log_activity else None,
             history=History.from_settings(settings),
+            mirrors=MirrorCache(settings.mirror_dir),
         )
 
     def close(self) -> None:
@@ -117,14 +122,32 @@ class TrackerService:
         return status.installation_status(self.client, providers, max_workers=self.max_workers)
 
     def audit(
-        self, roots: Iterable[Path], providers: Sequence[str] | None = None
+        self,
+        roots: Iterable[Path | str],
+        providers: Sequence[str] | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> audit_mod.AuditReport:
+        """Audit folders and git remote URLs (``progress`` is told after each remote)."""
         return audit_mod.audit(
-            self.client, roots, providers=providers, max_workers=self.max_workers
+            self.client,
+            roots,
+            providers=providers,
+            max_workers=self.max_workers,
+            mirrors=self.mirrors,
+            progress=progress,
         )
 
+    def scan_remotes(self, urls: Sequence[str], *, progress: Progress | None = None) -> RemoteScan:
+        return scan_remotes(urls, self._mirrors(), max_workers=self.max_workers, progress=progress)
+
+    def _mirrors(self) -> MirrorCache:
+        if self.mirrors is None:
+            raise SettingsError("no cache folder for git mirrors: set SK_TRACKER_CACHE_DIR")
+        return self.mirrors
+
     def audit_repos(
-        self, repos: Sequence[LocalRepo], providers: Sequence[str] | None = None
+        self, repos: Sequence[audit_mod.FoundRepo], providers: Sequence[str] | None = None
     ) -> audit_mod.AuditReport:
         return audit_mod.audit_repos(
             self.client, repos, providers=providers, max_workers=self.max_workers
@@ -133,7 +156,7 @@ class TrackerService:
     def record(
         self,
         report: audit_mod.AuditReport,
-        roots: Sequence[Path],
+        roots: Sequence[Path | str],
         *,
         source: str,
         inventories: Sequence[discovery.ProviderInventory] = (),
@@ -164,6 +187,7 @@ class TrackerService:
         select: int | None = None,
         choose: binding.ChooseFn | None = None,
         confirm_rebind: binding.ConfirmFn | bool = False,
+        resource: int | None = None,
     ) -> binding.BindOutcome:
         return binding.bind(
             self.client,
@@ -173,6 +197,35 @@ class TrackerService:
             select=select,
             choose=choose,
             confirm_rebind=confirm_rebind,
+            resource=resource,
+            policy=self.policy,
+            activity=self.activity,
+        )
+
+    def bind_remote(
+        self,
+        project: RemoteProject,
+        provider: str,
+        *,
+        bind_ref: str | None = None,
+        select: int | None = None,
+        resource: int | None = None,
+        choose: binding.ChooseFn | None = None,
+        confirm_rebind: binding.ConfirmFn | bool = False,
+        push_to_default: bool = False,
+    ) -> remote_bind.RemoteBindOutcome:
+        """Bind a project of a git remote and push the change on its own branch."""
+        return remote_bind.bind_remote(
+            self.client,
+            self._mirrors(),
+            project,
+            provider,
+            bind_ref=bind_ref,
+            select=select,
+            resource=resource,
+            choose=choose,
+            confirm_rebind=confirm_rebind,
+            push_to_default=push_to_default,
             policy=self.policy,
             activity=self.activity,
         )

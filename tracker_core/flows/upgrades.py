@@ -11,8 +11,9 @@ from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.config.config_io import load_config, write_tracker
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.flows.activity import ActivityLog
-from tracker_core.flows.audit_rows import AuditReport, UpgradeResult
+from tracker_core.flows.audit_rows import AuditReport, UpgradeResult, remote_bind_command
 from tracker_core.flows.status import upgrade_changes
+from tracker_core.remote.urls import RemoteProject
 
 log = logging.getLogger("tracker_core.flows.upgrades")
 
@@ -28,6 +29,10 @@ def apply_upgrades(
     results: list[UpgradeResult] = []
     for row in report.pending_upgrades:
         assert row.pending_ref is not None
+        if isinstance(row.repo, RemoteProject):
+            finish = remote_bind_command(row.repo, row.provider, row.pending_ref)
+            results.append(UpgradeResult(row.repo, None, False, f"a git remote: run {finish}"))
+            continue
         try:
             policy.require_writable(row.repo)
             config = load_config(row.repo)

@@ -20,9 +20,10 @@ import pandas as pd
 from tracker_core.access.policy import AccessPolicy
 from tracker_core.errors import TrackerError
 from tracker_core.flows.activity import ActivityEntry
-from tracker_core.flows.audit import AuditReport
+from tracker_core.flows.audit import AuditReport, Location
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.host.wire import Resource
+from tracker_core.remote.urls import RemoteProject
 from tracker_core.safe_text import clean_text
 from tracker_core.tables import frames
 
@@ -193,10 +194,14 @@ def provider_health(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
 # --- repositories -------------------------------------------------------------------
 
 
-def write_refusal(policy: AccessPolicy, repo: Path) -> str | None:
-    """Why ``policy`` would refuse a config write to ``repo`` (``None``: allowed)."""
+def write_refusal(policy: AccessPolicy, repo: Location) -> str | None:
+    """Why ``policy`` would refuse a config write to ``repo`` (``None``: allowed). A
+    git remote is written by a pushed branch: the role decides, git the permission."""
     try:
-        policy.require_writable(repo)
+        if isinstance(repo, RemoteProject):
+            policy.require_mutation("push bindings")
+        else:
+            policy.require_writable(repo)
     except TrackerError as exc:
         return str(exc)
     return None

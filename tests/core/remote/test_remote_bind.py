@@ -1,0 +1,150 @@
+"""Binding a project of a git remote: the host step of a local bind, the config text
+of a local bind, committed on ``sk-tracker/bind-<project>`` and pushed; the default
+branch is left alone, and a refused push says what is bound and how to finish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitserve import (
+    GIT_PASSWORD,
+    GitDaemon,
+    HttpGitServer,
+    git,
+    make_bare,
+    show,
+)
+from tests.support.host import HostHandle
+from tests.support.repos import config_bytes, make_repo, project_section
+from tracker_core import TrackerService
+from tracker_core.errors import PushRejectedError, RemoteError
+from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.urls import parse_location
+from tracker_host import seed
+
+UNBOUND = seed.UNBOUND_PROJECT
+# spec-kitty's layout with a comment, 4-space list indents and an unknown section:
+# every byte of it must survive the bind.
+ORIGINAL = (
+    "# managed by spec-kitty\n"
+    + project_section(UNBOUND.project_slug, UNBOUND.project_uuid)
+    + "agents:\n    available:\n    -   claude\n    -   codex\n"
+    + "vcs: {type: git}   # flow style stays\n"
+    + "future_section:\n  keep: [1, 2]\n"
+)
+
+
+def heads(bare: Path) -> dict[str, str]:
+    out = git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", cwd=bare)
+    return dict(line.split() for line in out.splitlines())
+
+
+def active_refs(host: HostHandle, provider: str) -> list[str]:
+    return [m["binding_ref"] for m in host.mappings(provider) if m["status"] == "active"]
+
+
+@pytest.fixture
+def remote_service(service: TrackerService, git_user_env: Path, tmp_path: Path) -> TrackerService:
+    service.mirrors = MirrorCache(tmp_path / "mirrors")
+    return service
+
+
+def test_remote_bind_pushes_a_branch_with_the_same_bytes_as_a_local_bind(
+    remote_service: TrackerService, git_http: HttpGitServer, host: HostHandle, tmp_path: Path
+) -> None:
+    bare = make_bare(
+        git_http.root,
+        "acme/mono",
+        {"apps/mobile/.kittify/config.yaml": ORIGINAL, "README.md": "hello\n"},
+    )
+    before = heads(bare)
+    project = parse_location(git_http.url("acme/mono"), "apps/mobile")
+    outcome = remote_service.bind_remote(project, "linear", select=1)
+
+    bound = outcome.bind
+    assert bound.status == "bound" and bound.binding_ref in active_refs(host, "linear")
+    assert outcome.branch == "sk-tracker/bind-mobile-app" and not outcome.to_default
+    assert outcome.review_url is None  # not a GitHub/GitLab URL
+    after = heads(bare)
+    assert after["refs/heads/main"] == before["refs/heads/main"]
+    assert after["refs/heads/sk-tracker/bind-mobile-app"] == outcome.commit
+    pushed = show(bare, outcome.commit, "apps/mobile/.kittify/config.yaml")
+    message = git("log", "-1", "--format=%B", outcome.commit, cwd=bare)
+    assert "apps/mobile/.kittify/config.yaml" in message and "linear" in message
+    assert f"tracker.binding_ref: {bound.binding_ref}" in message
+    # Only the config changed in that commit.
+    changed = git("diff", "--name-only", "main", outcome.commit, cwd=bare).split()
+    assert changed == ["apps/mobile/.kittify/config.yaml"]
+
+    # A local checkout with the same file, bound now, is an exact match to the same
+    # resource and writes exactly the pushed bytes.
+    local = make_repo(tmp_path / "local", "mobile-app", ORIGINAL)
+    local_outcome = remote_service.bind(local, "linear")
+    assert local_outcome.binding_ref == bound.binding_ref
+    assert config_bytes(local) == pushed
+    assert pushed.startswith(ORIGINAL.split("tracker:")[0].encode())
+    assert GIT_PASSWORD not in repr(outcome)
+
+
+def test_github_shaped_urls_get_a_pull_request_link() -> None:
+    from tracker_core.remote.push import review_url
+    from tracker_core.remote.urls import parse_remote
+
+    gh = review_url(parse_remote("git@github.com:acme/app.git"), "sk-tracker/bind-app", "main")
+    assert gh == "https://github.com/acme/app/compare/main...sk-tracker/bind-app?expand=1"
+    gl = review_url(parse_remote("https://gitlab.com/acme/app.git"), "sk-tracker/bind-x", "dev")
+    assert gl is not None and gl.startswith("https://gitlab.com/acme/app/-/merge_requests/new?")
+    assert "source_branch%5D=sk-tracker/bind-x" in gl and "target_branch%5D=dev" in gl
+
+
+def test_a_rejected_push_to_main_reports_the_binding_and_the_finishing_command(
+    remote_service: TrackerService, git_daemon: GitDaemon, host: HostHandle
+) -> None:
+    bare = make_bare(
+        git_daemon.root, "acme/guarded", {".kittify/config.yaml": ORIGINAL}, protect_main=True
+    )
+    before = heads(bare)
+    project = parse_location(git_daemon.url("acme/guarded"))
+    with pytest.raises(PushRejectedError) as caught:
+        remote_service.bind_remote(project, "linear", select=1, push_to_default=True)
+    error = caught.value
+    message = str(error)
+    assert "\n" not in message and "main is protected" in message
+    assert error.binding_ref and error.binding_ref in active_refs(host, "linear")
+    assert error.finish in message
+    assert f"--repo {git_daemon.url('acme/guarded')} --bind-ref {error.binding_ref}" in message
+    assert heads(bare) == before
+
+    # The finishing command: the same ref, validated, pushed on a branch.
+    done = remote_service.bind_remote(
+        project, "linear", bind_ref=error.binding_ref, confirm_rebind=True
+    )
+    assert done.bind.binding_ref == error.binding_ref and done.bind.method == "bind_ref"
+    assert heads(bare)["refs/heads/main"] == before["refs/heads/main"]
+    assert heads(bare)["refs/heads/sk-tracker/bind-mobile-app"] == done.commit
+
+
+def test_refused_credentials_fail_before_the_host_is_asked(
+    remote_service: TrackerService, git_http: HttpGitServer, host: HostHandle
+) -> None:
+    make_bare(git_http.root, "acme/locked", {".kittify/config.yaml": ORIGINAL})
+    git_http.refuse.add("acme/locked")
+    refs = active_refs(host, "linear")
+    with pytest.raises(RemoteError) as caught:
+        remote_service.bind_remote(parse_location(git_http.url("acme/locked")), "linear", select=1)
+    assert "authentication failed" in str(caught.value).lower()
+    assert GIT_PASSWORD not in str(caught.value)
+    assert active_refs(host, "linear") == refs
+
+
+def test_git_never_prompts_for_a_password(
+    remote_service: TrackerService, git_http: HttpGitServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_bare(git_http.root, "acme/mono", {".kittify/config.yaml": ORIGINAL})
+    monkeypatch.delenv("GIT_ASKPASS")
+    # No askpass and no helper: git must fail at once instead of waiting on a prompt.
+    scan = remote_service.scan_remotes([git_http.url("acme/mono")])
+    [row] = scan.repos
+    assert row.unreachable is not None and "terminal prompts disabled" in row.unreachable

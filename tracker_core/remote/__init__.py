@@ -1,0 +1,2 @@
+"""Git remotes as audit roots: URL parsing, a cache of partial bare mirrors, configs
+read from git blobs, and a binding written as a pushed branch."""

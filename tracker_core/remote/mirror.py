@@ -1,0 +1,266 @@
+"""A cache of partial bare mirrors, one per remote, and the configs read from them.
+
+A mirror is ``git clone --bare --filter=blob:none`` of the default branch: commits
+and trees only, no checkout. Each sync fetches that branch, lists every
+``.kittify/config.yaml`` in its tree (nested projects too) and downloads only those
+blobs, in one request. A small state file in the mirror remembers the last head and
+the configs' bytes, so a sync where nothing changed on the remote is one ``git
+fetch`` that brings nothing: no clone, no blob.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tracker_core.config.config_io import MAX_CONFIG_BYTES
+from tracker_core.errors import RemoteError
+from tracker_core.remote.git import run_git
+from tracker_core.remote.urls import RemoteProject, RemoteUrl
+
+STATE_FILE = "sk-tracker-state.json"
+CONFIG_NAME = ".kittify/config.yaml"
+_BLOB_MODES = {b"100644", b"100755"}
+_SYMLINK = "config is a symlink in the repository"
+
+
+@dataclass(frozen=True)
+class ConfigBlob:
+    """One ``.kittify/config.yaml`` in the mirrored tree."""
+
+    project: RemoteProject
+    oid: str
+    data: bytes | None  # None: not a regular file (a symlink), or too large to read
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Mirror:
+    remote: RemoteUrl
+    git_dir: Path
+    branch: str  # the remote's default branch
+    head: str  # commit id of that branch as last fetched
+    cloned: bool = False  # this sync made the clone
+    blobs_fetched: int = 0  # config blobs downloaded by this sync
+
+    @property
+    def ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+
+def _folder_name(remote: RemoteUrl) -> str:
+    digest = hashlib.sha256(remote.url.encode()).hexdigest()[:16]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", remote.name)[-60:].strip("-.")
+    return f"{slug}-{digest}.git"
+
+
+class MirrorCache:
+    """Mirrors under ``root`` (the tool's cache folder), created on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).expanduser()
+
+    def folder(self, remote: RemoteUrl) -> Path:
+        return self.root / _folder_name(remote)
+
+    def sync(self, remote: RemoteUrl) -> Mirror:
+        """Clone the remote if there is no mirror yet, else fetch its default branch."""
+        git_dir = self.folder(remote)
+        cloned = False
+        if not (git_dir / "HEAD").is_file():
+            self._clone(remote, git_dir)
+            cloned = True
+        branch = _default_branch(git_dir)
+        if not cloned:
+            spec = f"+refs/heads/{branch}:refs/heads/{branch}"
+            run_git(
+                ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec],
+                cwd=git_dir,
+            )
+        head = run_git(["rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}"], cwd=git_dir)
+        return Mirror(remote, git_dir, branch, head.decode().strip(), cloned)
+
+    def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".clone-", dir=self.root))
+        target = scratch / "mirror.git"
+        try:
+            run_git(
+                [
+                    "clone",
+                    "--quiet",
+                    "--bare",
+                    "--filter=blob:none",
+                    "--single-branch",
+                    "--no-tags",
+                    "--",
+                    remote.url,
+                    str(target),
+                ]
+            )
+            with contextlib.suppress(OSError):  # another process made it first: use theirs
+                os.rename(target, git_dir)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if not (git_dir / "HEAD").is_file():
+            raise RemoteError(f"the mirror of {remote.name} could not be created")
+
+    def configs(self, mirror: Mirror) -> tuple[Mirror, list[ConfigBlob]]:
+        """Every project config on the mirror's head, read from blobs; only blobs not
+        downloaded before are fetched (all in one request)."""
+        state = _load_state(mirror.git_dir)
+        saved = state.get("configs")
+        saved = saved if isinstance(saved, list) else []
+        if state.get("head") == mirror.head:
+            cached = _from_state(mirror, saved)
+            if cached is not None:
+                return mirror, cached
+        entries = _config_entries(mirror)
+        # Blobs downloaded by an earlier sync are in the mirror already.
+        known = {c.get("oid") for c in saved if isinstance(c, dict)}
+        wanted = sorted({oid for _, oid, ok in entries if ok and oid not in known})
+        if wanted:
+            run_git(
+                [
+                    "-c",
+                    "fetch.negotiationAlgorithm=noop",
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--no-write-fetch-head",
+                    "--recurse-submodules=no",
+                    "--filter=blob:none",
+                    "--stdin",
+                    "origin",
+                ],
+                cwd=mirror.git_dir,
+                stdin="".join(f"{oid}\n" for oid in wanted).encode(),
+            )
+        readable = sorted({oid for _, oid, ok in entries if ok})
+        contents = _read_blobs(mirror.git_dir, readable)
+        blobs = [
+            ConfigBlob(RemoteProject(mirror.remote, sub), oid, contents.get(oid) if ok else None)
+            for sub, oid, ok in entries
+        ]
+        blobs = [
+            b
+            if b.data is not None
+            else replace(b, problem=_SYMLINK if not ok else "config is over the size limit")
+            for b, (_, _, ok) in zip(blobs, entries, strict=True)
+        ]
+        _save_state(mirror.git_dir, mirror.head, blobs)
+        return _with_fetched(mirror, len(wanted)), blobs
+
+
+def _with_fetched(mirror: Mirror, count: int) -> Mirror:
+    return replace(mirror, blobs_fetched=count)
+
+
+def _default_branch(git_dir: Path) -> str:
+    ref = run_git(["symbolic-ref", "--quiet", "HEAD"], cwd=git_dir).decode().strip()
+    return ref.removeprefix("refs/heads/")
+
+
+def _config_entries(mirror: Mirror) -> list[tuple[str, str, bool]]:
+    """(project folder, blob id, is a regular file) for each config on the head."""
+    listing = run_git(["ls-tree", "-r", "-z", "--full-tree", mirror.head], cwd=mirror.git_dir)
+    found: list[tuple[str, str, bool]] = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if path != CONFIG_NAME and not path.endswith("/" + CONFIG_NAME):
+            continue
+        mode, kind, oid = meta.split(b" ")
+        if kind != b"blob":
+            continue
+        sub = path[: -len(CONFIG_NAME)].rstrip("/")
+        found.append((sub, oid.decode(), mode in _BLOB_MODES))
+    return sorted(found)
+
+
+def _read_blobs(git_dir: Path, oids: list[str]) -> dict[str, bytes | None]:
+    """Blob contents by id (``None`` for one over the size limit)."""
+    if not oids:
+        return {}
+    out = run_git(
+        ["cat-file", "--batch"], cwd=git_dir, stdin="".join(f"{o}\n" for o in oids).encode()
+    )
+    contents: dict[str, bytes | None] = {}
+    pos = 0
+    for oid in oids:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) < 3:
+            contents[oid] = None
+            continue
+        size = int(header[2])
+        data = out[pos : pos + size]
+        pos += size + 1
+        contents[oid] = data if size <= MAX_CONFIG_BYTES else None
+    return contents
+
+
+def _load_state(git_dir: Path) -> dict[str, object]:
+    try:
+        data = json.loads((git_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_state(git_dir: Path, head: str, blobs: list[ConfigBlob]) -> None:
+    state = {
+        "head": head,
+        "configs": [
+            {
+                "path": b.project.subpath,
+                "oid": b.oid,
+                "data": None if b.data is None else base64.b64encode(b.data).decode(),
+                "problem": b.problem,
+            }
+            for b in blobs
+        ],
+    }
+    tmp = git_dir / f".{STATE_FILE}.{os.getpid()}"
+    try:
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, git_dir / STATE_FILE)
+    except OSError:  # the state is only a shortcut: the next sync reads the tree again
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _from_state(mirror: Mirror, configs: list[object]) -> list[ConfigBlob] | None:
+    blobs: list[ConfigBlob] = []
+    for item in configs:
+        if not isinstance(item, dict):
+            return None
+        path, oid, data = item.get("path"), item.get("oid"), item.get("data")
+        if not isinstance(path, str) or not isinstance(oid, str):
+            return None
+        try:
+            raw = base64.b64decode(data, validate=True) if isinstance(data, str) else None
+        except (binascii.Error, ValueError):
+            return None
+        problem = item.get("problem")
+        blobs.append(
+            ConfigBlob(
+                RemoteProject(mirror.remote, path),
+                oid,
+                raw,
+                problem if isinstance(problem, str) else "",
+            )
+        )
+    return blobs

@@ -1,0 +1,115 @@
+"""Remote roots read like local ones: every project config of every remote, as
+rows the audit takes next to the ones found on disk.
+
+Remotes are synced with bounded concurrency (git runs in its own processes); one
+that cannot be fetched becomes a single entry carrying git's reason, and the others
+are unaffected. ``progress`` is told after each remote, for a progress bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker_core.config.config_io import parse_config_bytes
+from tracker_core.config.config_model import TrackerProjectConfig
+from tracker_core.errors import ConfigError, RemoteError, UsageError
+from tracker_core.remote.mirror import ConfigBlob, Mirror, MirrorCache
+from tracker_core.remote.urls import RemoteProject, RemoteUrl, parse_remote
+
+Progress = Callable[[int, int, str], None]  # (done, total, remote name)
+
+
+@dataclass(frozen=True)
+class RemoteRepo:
+    """A project found in a remote (or the remote itself when it could not be read:
+    then ``unreachable`` holds git's reason)."""
+
+    path: RemoteProject
+    config: TrackerProjectConfig | None
+    error: ConfigError | None
+    unreachable: str | None = None
+    mirror: Path | None = None  # the mirror's git dir (None when it could not be read)
+
+    @property
+    def label(self) -> str:
+        """``host/org/repo[/path]``: how every face names it."""
+        return self.path.name
+
+
+def config_of(blob: ConfigBlob) -> TrackerProjectConfig:
+    """The config held in ``blob``, parsed like a file on disk (``ConfigError``
+    naming ``host/org/repo[/path]/.kittify/config.yaml`` when it is unusable)."""
+    where = Path(blob.project.name)
+    if blob.data is None:
+        raise ConfigError(where / ".kittify" / "config.yaml", blob.problem, code="unreadable")
+    return parse_config_bytes(where, blob.data)
+
+
+def _read_blob(blob: ConfigBlob, mirror: Path) -> RemoteRepo:
+    try:
+        return RemoteRepo(blob.project, config_of(blob), None, mirror=mirror)
+    except ConfigError as exc:
+        return RemoteRepo(blob.project, None, exc, mirror=mirror)
+
+
+@dataclass(frozen=True)
+class RemoteScan:
+    repos: list[RemoteRepo]
+    mirrors: dict[str, Mirror]  # by URL, for the remotes that could be read
+
+    @property
+    def cloned(self) -> int:
+        return sum(1 for m in self.mirrors.values() if m.cloned)
+
+    @property
+    def blobs_fetched(self) -> int:
+        return sum(m.blobs_fetched for m in self.mirrors.values())
+
+
+def _scan_one(cache: MirrorCache, remote: RemoteUrl) -> tuple[Mirror | None, list[RemoteRepo]]:
+    try:
+        mirror, blobs = cache.configs(cache.sync(remote))
+    except RemoteError as exc:
+        return None, [RemoteRepo(RemoteProject(remote), None, None, unreachable=str(exc))]
+    return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
+
+
+def parse_remotes(urls: Sequence[str]) -> list[RemoteUrl]:
+    """Parsed and de-duplicated (one repository named twice is read once)."""
+    seen: dict[str, RemoteUrl] = {}
+    for url in urls:
+        remote = parse_remote(url)
+        seen.setdefault(remote.key, remote)
+    return list(seen.values())
+
+
+def scan_remotes(
+    urls: Sequence[str],
+    cache: MirrorCache,
+    *,
+    max_workers: int = 8,
+    progress: Progress | None = None,
+) -> RemoteScan:
+    """Sync every remote and read its project configs, in the order given."""
+    if max_workers < 1:
+        raise UsageError(f"max_workers must be at least 1, got {max_workers}")
+    remotes = parse_remotes(urls)
+    results: dict[int, tuple[Mirror | None, list[RemoteRepo]]] = {}
+    with ThreadPoolExecutor(max_workers, thread_name_prefix="sk-tracker-git") as pool:
+        futures = {pool.submit(_scan_one, cache, r): i for i, r in enumerate(remotes)}
+        for done, future in enumerate(as_completed(futures), 1):
+            i = futures[future]
+            results[i] = future.result()
+            if progress is not None:
+                progress(done, len(remotes), remotes[i].name)
+    repos: list[RemoteRepo] = []
+    mirrors: dict[str, Mirror] = {}
+    for i, remote in enumerate(remotes):
+        mirror, found = results[i]
+        repos.extend(found)
+        if mirror is not None:
+            mirrors[remote.url] = mirror
+    return RemoteScan(repos, mirrors)
