@@ -112,7 +112,30 @@ def cell_by_tag(nb: Any, tag: str) -> Any:
     return next(c for c in nb.cells if tag in c.metadata.get("tags", []))
 
 
-def test_notebook_runs_end_to_end_against_the_demo(
+def execute(nb: Any, tmp_path: Path) -> list[Any]:
+    """Run All on a real kernel; the code cells, each having run without an error."""
+    client = NotebookClient(
+        nb,
+        timeout=60,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # raises CellExecutionError if any cell raised
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    return code
+
+
+def with_writes(nb: Any) -> Any:
+    """The notebook with its one write switch flipped, as a user would."""
+    flags = [c for c in nb.cells if "WRITE_CHANGES = False" in c.source]
+    assert len(flags) == 1
+    flags[0].source = flags[0].source.replace("WRITE_CHANGES = False", "WRITE_CHANGES = True")
+    return nb
+
+
+def test_run_all_with_the_defaults_changes_no_config(
     host: HostHandle,
     nb_env: dict[str, str],
     kernel_env: None,
@@ -121,20 +144,14 @@ def test_notebook_runs_end_to_end_against_the_demo(
     tmp_path: Path,
 ) -> None:
     before = snapshot()
-    refs_before = {r.name: r.binding_ref for r in demo}
+    counts = host.mapping_counts()
     nb = read_notebook()
-    client = NotebookClient(
-        nb,
-        timeout=60,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    client.execute()  # raises CellExecutionError if any cell raised
+    code = execute(nb, tmp_path)
 
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.execution_count for c in code)
-    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
-    assert not errors
+    assert snapshot() == before  # every config byte-identical, the legacy one included
+    assert host.mapping_counts() == counts
+    rebind = outputs_text(cell_by_tag(nb, "rebind"))
+    assert "WRITE_CHANGES is False: nothing was written" in rebind
 
     # The audit shows every demo repo, the stale ones with their reason.
     audit = outputs_text(cell_by_tag(nb, "audit"))
@@ -153,11 +170,30 @@ def test_notebook_runs_end_to_end_against_the_demo(
     assert "Acme Jira Cloud" in overview and "repos_stale" in overview
     html_shows_chart_offline(nb, tmp_path)
 
+    shown = "\n".join(outputs_text(c) for c in code)
+    assert host.admin_token not in shown and nb_env["SK_TRACKER_TOKEN"] not in shown
+
+
+def test_with_writes_switched_on_the_notebook_rebinds_one_stale_repo(
+    host: HostHandle,
+    nb_env: dict[str, str],
+    kernel_env: None,
+    demo: list[DemoRepo],
+    snapshot: Callable[[], dict[str, bytes]],
+    tmp_path: Path,
+) -> None:
+    before = snapshot()
+    refs_before = {r.name: r.binding_ref for r in demo}
+    nb = with_writes(read_notebook())
+    code = execute(nb, tmp_path)
+
     # The re-bind cell re-bound exactly one stale repo and only its tracker keys changed.
     after = snapshot()
     changed = [name for name in before if before[name] != after[name]]
-    assert len(changed) == 1 and changed[0] in {"search-indexer", "crm-sync"}
-    name = changed[0]
+    # The stale repo re-bound, and the legacy one upgraded as it was read.
+    rebound = [n for n in changed if n != "billing-service"]
+    assert len(rebound) == 1 and rebound[0] in {"search-indexer", "crm-sync"}, changed
+    name = rebound[0]
     rebind = outputs_text(cell_by_tag(nb, "rebind"))
     tracker = load_config(tmp_path / "repos" / name).tracker
     assert tracker is not None and tracker.binding_ref

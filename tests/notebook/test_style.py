@@ -93,3 +93,12 @@ def test_style_keeps_data_and_accepts_any_frame() -> None:
     # the caller's frame is untouched
     assert str(frame["status"].dtype) == "category"
     assert style(pd.DataFrame()).to_html()
+
+
+def test_text_columns_read_from_the_left_and_numbers_from_the_right() -> None:
+    frame = pd.DataFrame(
+        {"name": ["billing-service"], "resources": [3], "reason": ["a long reason"]}
+    )
+    html = style(frame).to_html()
+    left = set(re.findall(r"#T_\w+ \.col(\d+) \{\s*text-align: left;", html))
+    assert left == {"0", "2"}  # name and reason; the count keeps Jupyter's right

@@ -487,11 +487,18 @@ def style(frame: pd.DataFrame) -> Styler:
     column labels are cleaned of control characters and escape sequences and
     HTML-escaped, so host text (labels, workspace names) renders as inert text."""
     shown = frame.copy()
+    text_columns: list[int] = []
     for i in range(shown.shape[1]):  # by position: column labels may repeat
         column = shown.iloc[:, i]
         if isinstance(column.dtype, pd.CategoricalDtype | pd.StringDtype) or column.dtype == object:
             shown.isetitem(i, column.astype("object").map(_clean_cell).to_numpy())
+            text_columns.append(i)
     styler = shown.style.format(na_rep="", escape="html")
+    # Jupyter right-aligns every cell; text reads from the left (numbers stay right).
+    styler = styler.set_table_styles(
+        [{"selector": f".col{i}", "props": [("text-align", "left")]} for i in text_columns],
+        overwrite=False,
+    )
     for axis in (0, 1):
         styler = styler.format_index(_clean_label, escape="html", axis=axis)
     for name in _STATUS_COLUMNS:
