@@ -1,8 +1,9 @@
 """Read and replace one file inside a folder without following symlinks (POSIX).
 
-Everything goes through a descriptor of the folder opened with ``O_NOFOLLOW``, so a
-folder or file swapped for a symlink between a check and the write cannot redirect
-the write. The replacement is atomic: a temp file in the same folder, written, flushed
+Everything goes through a descriptor of the folder opened with ``O_NOFOLLOW`` (with
+:func:`open_beneath`, every folder from a trusted root down), so a folder or file
+swapped for a symlink between a check and the write cannot redirect the write.
+The replacement is atomic: a temp file in the same folder, written, flushed
 and fsynced, renamed over the target with ``os.replace``, then the folder is fsynced.
 A reader sees the old bytes or the new bytes, never a mix, even if the writer is
 killed at any point; a temp file left by a killed writer is removed by the next write.
@@ -50,6 +51,38 @@ def open_folder(folder: Path, *, create: bool) -> int:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR) and folder.is_symlink():
             raise SymlinkError(errno.ELOOP, "is a symlink", str(folder)) from None
         raise
+
+
+def open_beneath(root: Path, relative: Path, *, create: bool) -> int:
+    """A descriptor of ``root / relative``, each folder below ``root`` opened from its
+    parent's descriptor with ``O_NOFOLLOW``: a symlink anywhere below the root (put
+    there before or during the call) raises :class:`SymlinkError`, never leads out.
+    ``create`` makes the last folder when it is missing. ``root`` itself is trusted."""
+    parts = relative.parts
+    if any(part in ("", ".", "..") for part in parts) or relative.is_absolute():
+        raise ValueError(f"{relative} is not a plain path below the root")
+    fd = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        for n, part in enumerate(parts):
+            if create and n == len(parts) - 1:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=fd)
+            try:
+                child = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    info = os.stat(part, dir_fd=fd, follow_symlinks=False)
+                    if stat.S_ISLNK(info.st_mode):
+                        raise SymlinkError(
+                            errno.ELOOP, "is a symlink", str(root.joinpath(*parts[: n + 1]))
+                        ) from None
+                raise
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def read_limited(fd: int, limit: int) -> bytes:

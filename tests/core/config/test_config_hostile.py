@@ -75,6 +75,37 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         b"base: &b {provider: linear}\ntracker:\n  <<: *b\n",
         "tracker: uses a YAML merge key",
     ),
+    # YAML readers resolve merges: spec-kitty would see a binding the keys do not show.
+    "merge key brings in tracker": (
+        b"base: &b\n  tracker:\n    provider: linear\n    binding_ref: srm_X\n<<: *b\n",
+        "tracker: comes from a YAML merge key",
+    ),
+    "merge list brings in project": (
+        b"a: &a {vcs: {type: git}}\nb: &b {project: {uuid: u, slug: s, node_id: n}}\n"
+        b"<<: [*a, *b]\n",
+        "project: comes from a YAML merge key",
+    ),
+    "merge key in project": (
+        b"base: &b {uuid: u, slug: s, node_id: n}\nproject:\n  <<: *b\n",
+        "project: uses a YAML merge key",
+    ),
+    # Identity values YAML reads as numbers: ruamel.yaml 123, PyYAML 83.
+    "node_id with leading zeros": (
+        b"project:\n  uuid: u-1\n  slug: s\n  node_id: 000123\n",
+        'YAML reads 000123 as a number; quote it: node_id: "000123"',
+    ),
+    "all-digit node_id": (
+        b"project:\n  uuid: u-1\n  slug: s\n  node_id: 123456789012\n",
+        'quote it: node_id: "123456789012"',
+    ),
+    "slug is a float": (
+        b"project:\n  uuid: u-1\n  slug: 1.10\n  node_id: n\n",
+        'quote it: slug: "1.10"',
+    ),
+    "build_id is a boolean": (
+        b"project:\n  uuid: u-1\n  slug: s\n  node_id: n\n  build_id: true\n",
+        'quote it: build_id: "true"',
+    ),
     "project uuid is a number": (
         b"project:\n  uuid: 1234\n  slug: a\n  node_id: b\n",
         "project.uuid must be a string, not a number",
@@ -192,3 +223,52 @@ def test_bom_is_accepted_not_an_error(tmp_path):
     write_tracker(config, {"binding_ref": "srm_1"})
     expected = "\ufefftracker:\n  provider: linear\n  binding_ref: srm_1\n"
     assert config_bytes(repo) == expected.encode("utf-8")
+
+
+MERGE_AND_TYPE_CODES = {
+    "merge key brings in tracker": "merge-key",
+    "merge list brings in project": "merge-key",
+    "merge key in tracker": "merge-key",
+    "merge key in project": "merge-key",
+    "node_id with leading zeros": "identity-type",
+    "all-digit node_id": "identity-type",
+    "slug is a float": "identity-type",
+    "build_id is a boolean": "identity-type",
+    "project uuid is a number": "identity-type",
+}
+
+
+@pytest.mark.parametrize("name", MERGE_AND_TYPE_CODES)
+def test_what_yaml_reads_differently_is_refused_with_its_code(tmp_path, name):
+    data = HOSTILE[name][0]
+    with pytest.raises(ConfigError) as caught:
+        load_config(make_repo(tmp_path, data))
+    assert caught.value.code == MERGE_AND_TYPE_CODES[name]
+
+
+def test_the_refused_files_are_ones_yaml_readers_read_differently():
+    """Why they are refused: both YAML readers see a binding the explicit keys do not
+    show, and read an identity that is not the text in the file."""
+    import yaml
+    from ruamel.yaml import YAML
+
+    merged = HOSTILE["merge key brings in tracker"][0].decode()
+    for loaded in (yaml.safe_load(merged), YAML(typ="rt").load(merged)):
+        assert loaded["tracker"]["binding_ref"] == "srm_X"
+    zeros = HOSTILE["node_id with leading zeros"][0].decode()
+    assert yaml.safe_load(zeros)["project"]["node_id"] == 83
+    assert YAML(typ="rt").load(zeros)["project"]["node_id"] == 123
+
+
+def test_a_quoted_identity_and_a_merge_of_other_sections_are_read(tmp_path):
+    repo = make_repo(
+        tmp_path,
+        b'base: &b {type: git}\nvcs:\n  <<: *b\nproject:\n  uuid: u-1\n  slug: "1.10"\n'
+        b'  node_id: "000123"\n',
+    )
+    project = load_config(repo).project
+    assert project is not None and (project.slug, project.node_id) == ("1.10", "000123")
+    # A bind into it quotes what it writes and keeps the merge it does not touch.
+    written = write_tracker(load_config(repo), {"provider": "linear", "binding_ref": "srm_1"})
+    assert written.tracker is not None and written.tracker.binding_ref == "srm_1"
+    assert config_bytes(repo).startswith(b"base: &b {type: git}\nvcs:\n  <<: *b\n")

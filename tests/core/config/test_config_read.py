@@ -136,9 +136,14 @@ def test_plain_scalars_are_typed_as_spec_kitty_reads_them(tmp_path):
     assert tracker.extra == {"x": 15}
 
 
-def test_numeric_looking_node_id_keeps_its_text(tmp_path):
-    text = "project:\n  uuid: u-1\n  slug: 2048\n  node_id: 012345678901\n"
-    project = load_config(make_repo(tmp_path, text)).project
+def test_numeric_identity_is_refused_and_quoted_keeps_its_text(tmp_path):
+    # spec-kitty reads 012345678901 as a number: sending its text would be another id.
+    text = "project:\n  uuid: u-1\n  slug: a\n  node_id: 012345678901\n"
+    with pytest.raises(ConfigError, match='quote it: node_id: "012345678901"') as caught:
+        load_config(make_repo(tmp_path / "a", text))
+    assert caught.value.code == "identity-type"
+    text = "project:\n  uuid: u-1\n  slug: '2048'\n  node_id: \"012345678901\"\n"
+    project = load_config(make_repo(tmp_path / "b", text)).project
     assert project == ProjectIdentity(uuid="u-1", slug="2048", node_id="012345678901")
 
 
