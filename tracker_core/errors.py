@@ -63,6 +63,26 @@ class ConfigConflictError(TrackerError):
         )
 
 
+class ConfigNotWrittenError(TrackerError):
+    """The host holds a new binding but the repo's config could not be written
+    (permissions, disk, a changed project identity). Names the ``binding_ref`` and the
+    command that finishes the job once the cause is fixed."""
+
+    def __init__(
+        self, repo: object, provider: str, binding_ref: str, reason: str, command: str
+    ) -> None:
+        self.repo = str(repo)
+        self.provider = provider
+        self.binding_ref = binding_ref
+        self.reason = " ".join(reason.split())
+        self.command = command
+        self.detail = f"bound on host, config not written: {self.reason}"
+        super().__init__(
+            f"{self.repo}: bound on the host as {binding_ref}, but the config was not "
+            f"written ({self.reason}); once that is fixed, finish with: {command}"
+        )
+
+
 class PathNotAllowedError(TrackerError):
     """A write was aimed outside the allowed roots (or through a symlink out of them)."""
 

@@ -39,22 +39,29 @@ class AccessPolicy:
         if not self.can_mutate:
             raise PermissionDeniedError(f"{self.role} role may not {action}; ask an admin")
 
-    def require_writable(self, repo: Path) -> None:
-        """Refuse a config write outside the allowed roots. Paths are resolved, so a
-        symlink or ``..`` that leads out of the roots is refused too."""
+    def require_writable(self, repo: Path) -> Path | None:
+        """Refuse a config write outside the allowed roots and return the root that
+        holds ``repo`` (``None`` when writes may go anywhere). Paths are resolved, so a
+        symlink or ``..`` that leads out of the roots is refused; the writer then opens
+        the folders from that root down without following links, so a swap after this
+        check cannot lead out either."""
         self.require_mutation("write configs")
         if self.allowed_roots is None:
-            return
+            return None
         if not self._resolved:
             raise PathNotAllowedError("no allowed roots are configured; writes are disabled")
         target = Path(repo).resolve()
         config = target / ".kittify" / "config.yaml"
+        holder: Path | None = None
         for candidate in (target, config.parent, config):
             real = candidate.resolve()
-            if not any(real == root or real.is_relative_to(root) for root in self._resolved):
+            roots = [r for r in self._resolved if real == r or real.is_relative_to(r)]
+            if not roots:
                 raise PathNotAllowedError(
                     f"{repo} is outside the allowed roots; nothing was written"
                 )
+            holder = holder or max(roots, key=lambda r: len(r.parts))
+        return holder
 
 
 ADMIN_ANYWHERE = AccessPolicy()

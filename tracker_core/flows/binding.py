@@ -9,22 +9,25 @@ step succeeded, and a failed host call never changes a file.
 from __future__ import annotations
 
 import logging
-import random
-import time
+import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
-from tracker_core.config.config_io import config_diff, load_config, write_tracker
+from tracker_core.config.config_io import config_diff, load_config, update_tracker
 from tracker_core.config.config_model import TrackerProjectConfig, TrackerSection
+from tracker_core.config.file_lock import ConfigLockError
 from tracker_core.config.identity import ProjectIdentity, derive_identity, git_remote_slug
 from tracker_core.errors import (
     BindError,
     ConfigConflictError,
+    ConfigError,
+    ConfigNotWrittenError,
     InvalidCandidateTokenError,
     NoCandidatesError,
+    PathNotAllowedError,
     SelectionOutOfRangeError,
     StaleBindingError,
     StoreError,
@@ -41,7 +44,6 @@ ConfirmFn = Callable[["ExistingBinding"], bool]
 Method = Literal["exact", "selected", "bind_ref", "resource"]
 
 PENDING_REF = "(assigned by the host on confirm)"
-PERSIST_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,16 @@ class BindOutcome:
 
 
 def prepare(repo: Path, provider: str) -> BindContext:
-    """Load the config (a broken one raises ``ConfigError`` and is left alone) and
-    the project identity, deriving one when the file has none."""
+    """Load the config (a broken one raises ``ConfigError`` and is left alone; one
+    reached through a symlink ``PathNotAllowedError``) and the project identity,
+    deriving one when the file has none."""
     name = normalize_provider(provider)
     config = load_config(repo)
+    if config.symlinked:  # refused before the host is asked: it could never be written
+        raise PathNotAllowedError(
+            f"{config.path}: not bound because it is reached through a symlink "
+            "(bind the real repo instead)"
+        )
     if config.project is not None:
         identity, created = config.project, False
     else:
@@ -135,6 +143,14 @@ def preview(
     return config_diff(ctx.config, changes, project=project)
 
 
+def finish_command(ctx: BindContext, binding_ref: str) -> str:
+    """The command that writes an already-made binding into the repo's config."""
+    return (
+        f"sk-tracker bind --provider {ctx.provider} --bind-ref {shlex.quote(binding_ref)} "
+        f"--repo {shlex.quote(str(ctx.repo))}"
+    )
+
+
 def persist(
     ctx: BindContext,
     binding_ref: str,
@@ -143,23 +159,38 @@ def persist(
     *,
     policy: AccessPolicy = ADMIN_ANYWHERE,
 ) -> TrackerProjectConfig:
-    """Write the binding. A concurrent edit (conflict) is re-read and the binding
-    re-applied on top of it, a few times: the host already holds this binding, so it
-    is still the truth, and the other writer's edit is kept."""
-    policy.require_writable(ctx.repo)
-    changes = binding_changes(ctx, binding_ref, label, context)
-    project = ctx.identity if ctx.identity_created else None
-    config = ctx.config
-    for attempt in range(PERSIST_ATTEMPTS):
-        try:
-            return write_tracker(config, changes, project=project)
-        except ConfigConflictError:
-            if attempt == PERSIST_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0, 0.01 * (attempt + 1)))  # noqa: S311 - jitter only
-            config = load_config(ctx.repo)
-            project = project if config.project is None else None
-    raise AssertionError("unreachable")
+    """Write a binding the host already holds. Under the config's lock the file is
+    read as it is now and the binding applied on top of it, again if another writer
+    replaced it meanwhile, so other writers' edits are kept and the binding lands.
+
+    A file that truly cannot be written (permissions, disk, refused path, or another
+    writer gave the repo a different project identity) raises
+    ``ConfigNotWrittenError`` with the ``binding_ref`` and the finishing command."""
+    root = policy.require_writable(ctx.repo)
+
+    def apply(current: TrackerProjectConfig) -> tuple[dict[str, object], ProjectIdentity | None]:
+        if current.project is not None and current.project.uuid != ctx.identity.uuid:
+            raise ConfigNotWrittenError(
+                ctx.repo,
+                ctx.provider,
+                binding_ref,
+                f"the file now holds another project identity ({current.project.uuid}); "
+                f"the host bound {ctx.identity.uuid}",
+                f"sk-tracker bind --provider {ctx.provider} --repo {shlex.quote(str(ctx.repo))}",
+            )
+        changes = binding_changes(replace(ctx, config=current), binding_ref, label, context)
+        project = ctx.identity if current.project is None and ctx.identity_created else None
+        return changes, project
+
+    try:
+        return update_tracker(ctx.config, apply, root=root)
+    except ConfigNotWrittenError:
+        raise
+    except (ConfigError, ConfigConflictError, ConfigLockError, PathNotAllowedError) as exc:
+        reason = exc.reason if isinstance(exc, ConfigError) else str(exc)
+        raise ConfigNotWrittenError(
+            ctx.repo, ctx.provider, binding_ref, reason, finish_command(ctx, binding_ref)
+        ) from None
 
 
 def select_candidate(result: ResolveResult, select: int) -> Candidate:
@@ -381,6 +412,17 @@ def pick_resource(client: HostClient, provider: str, number: int) -> Resource:
     return resources[number - 1]
 
 
+def record_failure(
+    activity: ActivityLog | None, policy: AccessPolicy, ctx: BindContext, exc: Exception
+) -> None:
+    """A failed bind in the activity log; one the host holds but the file does not is
+    recorded with its new ref as "bound on host, config not written"."""
+    if isinstance(exc, ConfigNotWrittenError):
+        _record(activity, policy, ctx, new_ref=exc.binding_ref, result="failed", detail=exc.detail)
+    else:
+        _record(activity, policy, ctx, new_ref=None, result="failed", detail=str(exc))
+
+
 def bind(
     client: HostClient,
     repo: Path,
@@ -426,7 +468,7 @@ def bind(
     except BindError:
         raise
     except Exception as exc:
-        _record(activity, policy, ctx, new_ref=None, result="failed", detail=str(exc))
+        record_failure(activity, policy, ctx, exc)
         raise
     _record(activity, policy, ctx, new_ref=result.binding_ref, result="ok", detail=method)
     return BindOutcome(

@@ -252,9 +252,7 @@ class TrackerService:
                 policy=self.policy,
             )
         except Exception as exc:
-            binding._record(
-                self.activity, self.policy, ctx, new_ref=None, result="failed", detail=str(exc)
-            )
+            binding.record_failure(self.activity, self.policy, ctx, exc)
             raise
         binding._record(
             self.activity,

@@ -102,9 +102,8 @@ def project_status(
         )
     changes = upgrade_changes(status.binding_ref, status.display_label, status.provider_context)
     try:
-        if policy is not None:
-            policy.require_writable(repo)
-        config = write_tracker(config, changes)
+        root = policy.require_writable(repo) if policy is not None else None
+        config = write_tracker(config, changes, root=root)
     except (TrackerError, OSError) as exc:
         # The upgrade is opportunistic: a failed write leaves the file as it was.
         log.debug("binding_ref upgrade of %s skipped: %s", repo, exc)

@@ -34,7 +34,7 @@ def apply_upgrades(
             results.append(UpgradeResult(row.repo, None, False, f"a git remote: run {finish}"))
             continue
         try:
-            policy.require_writable(row.repo)
+            root = policy.require_writable(row.repo)
             config = load_config(row.repo)
             tracker = config.tracker
             if tracker is None or tracker.binding_ref or tracker.provider != row.provider:
@@ -43,7 +43,7 @@ def apply_upgrades(
                 )
                 continue
             changes = upgrade_changes(row.pending_ref, row.display_label, row.provider_context)
-            write_tracker(config, changes)
+            write_tracker(config, changes, root=root)
             results.append(UpgradeResult(row.repo, row.pending_ref, True))
             outcome = "ok"
             detail = ""
