@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.core.flows.test_flows_bind import unbound_repo
 from tests.support.activity import log_beside
 from tests.support.host import HostHandle
-from tests.support.repos import COMMON, make_repo, project_section
+from tests.support.repos import COMMON, make_repo
 from tests.support.services import make_service
 from tracker_cli.main import app
 from tracker_core import ConfigNotWrittenError, load_config
@@ -24,14 +25,6 @@ from tracker_core.host.wire import Candidate
 from tracker_host import seed
 
 UNBOUND = seed.UNBOUND_PROJECT
-
-
-def unbound_repo(root: Path) -> Path:
-    return make_repo(
-        root,
-        UNBOUND.project_slug,
-        project_section(UNBOUND.project_slug, UNBOUND.project_uuid) + COMMON,
-    )
 
 
 def active(host: HostHandle) -> list[dict[str, object]]:
