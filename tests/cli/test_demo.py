@@ -10,12 +10,18 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import PROJECT_ROOT, PYTHON_MODULE, Cli
 from tests.support.activity import logged
+
+# The running environment's scripts, as the demo prints them from the checkout
+# (`.venv/bin`, or `.venv-latest/bin` under `make test-latest`).
+_BIN = Path(sys.executable).parent
+SCRIPTS = (_BIN.relative_to(PROJECT_ROOT) if _BIN.is_relative_to(PROJECT_ROOT) else _BIN).as_posix()
 
 
 def local_person_in(home: Path) -> str:
@@ -110,7 +116,7 @@ def test_demo_prints_commands_that_run_as_printed_and_stops_on_a_signal(
                 "SK_TRACKER_ALLOWED_ROOTS",
                 "SK_TRACKER_ACTIVITY_LOG",
             }, lines
-            cli = [c for c in commands if c.startswith(".venv/bin/sk-tracker ")]
+            cli = [c for c in commands if c.startswith(f"{SCRIPTS}/sk-tracker ")]
             assert len(cli) == 3 and len(commands) == 4, lines
             clean_home = tmp_path / "clean-home"
             clean_home.mkdir()
@@ -123,7 +129,7 @@ def test_demo_prints_commands_that_run_as_printed_and_stops_on_a_signal(
             assert re.search(r"^billing-service .* bound", audit.stdout, re.M), audit.stdout
             assert re.search(r"^search-indexer .* stale:mapping_deleted", audit.stdout, re.M)
             notebook = next(c for c in commands if c not in cli)
-            assert notebook.startswith(".venv/bin/jupyter lab notebooks/"), notebook
+            assert notebook.startswith(f"{SCRIPTS}/jupyter lab notebooks/"), notebook
             assert "http://" in _jupyter_starts(exports, notebook, clean_home)
             # Everything the commands did is in the one log the dashboard reads.
             log = folder / "activity.jsonl"
