@@ -14,7 +14,7 @@ HEADER = "| figure"
 SCRIPTS = {
     "bench_discovery.py": ["discovery, 4 providers x 10 resources"],
     "bench_audit.py": ["audit, 40 repos at 20 ms", "agrees with per-repo validation"],
-    "bench_scan.py": ["scan and parse, 50 repos"],
+    "bench_scan.py": ["scan and parse, 50 repos + 5 worktrees"],
     "bench_resources_page.py": [
         "Resources page, 200 resources first render",
         "Resources page, 200 resources cached rerun",
