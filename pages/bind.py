@@ -3,7 +3,7 @@ of stale repos; pending upgrades; what changed."""
 
 import streamlit as st
 
-from tracker_dashboard import bind_panel, entry, loaders, selection, session
+from tracker_dashboard import bind_panel, entry, hostdown, loaders, selection, session
 from tracker_dashboard.widgets import viewer_notice
 
 MAX_PANELS = 25
@@ -11,6 +11,7 @@ MAX_PANELS = 25
 entry.require_app("pages/bind.py")
 st.title("Bind")
 current = session.current()
+hostdown.notice(current, needs_host=True)
 viewer_notice(current)
 aud = loaders.audit(current)
 inv = loaders.inventory(current)

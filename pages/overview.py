@@ -4,12 +4,13 @@ import altair as alt
 import streamlit as st
 
 from tracker_core.tables import views
-from tracker_dashboard import entry, loaders, session
+from tracker_dashboard import entry, hostdown, loaders, session
 from tracker_dashboard.text import md_text
 
 entry.require_app("pages/overview.py")
 st.title("Overview")
 current = session.current()
+hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 aud = loaders.audit(current)
 t = views.totals(inv.resources, aud.repos)

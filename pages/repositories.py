@@ -3,13 +3,14 @@
 import streamlit as st
 
 from tracker_core.tables import views
-from tracker_dashboard import entry, loaders, selection, session
+from tracker_dashboard import entry, hostdown, loaders, selection, session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/repositories.py")
 st.title("Repositories")
 current = session.current()
+hostdown.notice(current, needs_host=False)
 aud = loaders.audit(current)
 repos = aud.repos
 

@@ -28,6 +28,7 @@ import streamlit as st
 
 from tracker_core.errors import HostUnavailableError
 from tracker_core.flows.audit import AuditReport
+from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
 from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
 from tracker_core.local.scan import LocalRepo
@@ -120,12 +121,23 @@ def _audit(
 
 
 def inventory(session: DashboardSession) -> Inventory:
+    if session.host_down is not None:
+        raise HostUnavailableError(session.host_down)
     return _inventory(session.host, session.team, session.service)
 
 
 def audit(session: DashboardSession) -> Audit:
     roots = tuple(str(r) for r in session.repo_roots)
     snapshot = _scan_cache(roots).snapshot()
+    if session.host_down is not None:
+        # Local only, no request: not cached, so Retry shows the host's answer at once.
+        report = offline_audit(snapshot.repos, f"host unreachable: {session.host_down}")
+        return Audit(
+            report=report,
+            repos=views.repo_view(report, list(session.allowed_roots)),
+            unclaimed=views.unclaimed_view(report),
+            fetched_at=datetime.now(UTC),
+        )
     return _audit(
         session.host,
         session.team,

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from tracker_core.access.actor import person
+from tracker_core.access.policy import AccessPolicy
 from tracker_core.access.settings import Settings, load_settings
 from tracker_core.errors import (
     AuthError,
@@ -43,6 +45,7 @@ class DashboardSession:
     repo_roots: tuple[Path, ...] = field(default=())
     allowed_roots: tuple[Path, ...] = field(default=())
     sign_in: SignIn | None = None  # who signed in through the identity provider, if configured
+    host_down: str | None = None  # why the host could not be reached (local views still work)
 
     @property
     def host(self) -> str:
@@ -86,10 +89,13 @@ def open_session(
     wrong team, an unreachable host. With ``sign_in`` the acting role is the lower
     of the mapped role and the token's role, and the actor is that person."""
     settings = settings or load_settings()
-    if sign_in is not None:
-        service, identity = open_service(settings, role=sign_in.role, actor=sign_in.user.label)
-    else:
-        service, identity = open_service(settings, actor=_login_name())
+    actor = sign_in.user.label if sign_in is not None else _login_name()
+    try:
+        service, identity = open_service(
+            settings, role=sign_in.role if sign_in is not None else None, actor=actor
+        )
+    except HostUnavailableError as exc:
+        return _offline_session(settings, sign_in, actor, str(exc))
     if identity.source == "settings":
         # /me gave no answer: fine for a host without it (404), fatal otherwise.
         try:
@@ -107,6 +113,33 @@ def open_session(
         allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
         sign_in=sign_in,
     )
+
+
+def _offline_session(
+    settings: Settings, sign_in: SignIn | None, actor: str | None, reason: str
+) -> DashboardSession:
+    """The host cannot be reached: a read-only session on what is local (the repos'
+    configs, the activity log), so the pages that need no host still work."""
+    policy = AccessPolicy(
+        role="viewer", actor=person(actor), allowed_roots=settings.effective_allowed_roots
+    )
+    service = TrackerService.from_settings(settings, policy=policy)
+    return DashboardSession(
+        settings=settings,
+        service=service,
+        identity=Identity(user=policy.actor, role="viewer", source="offline"),
+        repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
+        allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
+        sign_in=sign_in,
+        host_down=reason,
+    )
+
+
+def retry() -> None:
+    """Forget this tab's session (and the cached reads), so the next run signs in again."""
+    existing = st.session_state.pop(SESSION_KEY, None)
+    if isinstance(existing, DashboardSession):
+        existing.service.close()
 
 
 def current() -> DashboardSession:
