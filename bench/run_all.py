@@ -24,6 +24,7 @@ from pathlib import Path
 import bench_audit
 import bench_discovery
 import bench_memory
+import bench_remotes
 import bench_resources_page
 import bench_scan
 import bench_startup
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "resources-page": bench_resources_page.run,
     "startup": bench_startup.run,
     "memory": bench_memory.run,
+    "remotes": bench_remotes.run,
 }
 
 

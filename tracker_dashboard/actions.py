@@ -10,18 +10,19 @@ session's summary, and a successful one drops the cached host reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 import streamlit as st
 
 from tracker_core.errors import TrackerError
 from tracker_core.flows import rebind
-from tracker_core.flows.audit import AuditReport, AuditRow
+from tracker_core.flows.audit import AuditReport, AuditRow, Location
 from tracker_core.flows.binding import BindOutcome
+from tracker_core.flows.service import TrackerService, same_candidate
 from tracker_core.host.wire import Candidate, Resource
+from tracker_core.remote.urls import RemoteProject
 
 from . import loaders
 from .session import DashboardSession
@@ -75,7 +76,9 @@ def _declined(choice: BindChoice) -> str:
     )
 
 
-def _from_outcome(repo: Path, provider: str, outcome: BindOutcome, choice: BindChoice) -> Change:
+def _from_outcome(
+    repo: Location, provider: str, outcome: BindOutcome, choice: BindChoice
+) -> Change:
     if outcome.status != "bound":
         return Change(
             str(repo),
@@ -98,25 +101,53 @@ def _from_outcome(repo: Path, provider: str, outcome: BindOutcome, choice: BindC
 
 
 def bind_one(
-    session: DashboardSession, repo: Path, provider: str, choice: BindChoice, old_ref: str | None
+    session: DashboardSession,
+    repo: Location,
+    provider: str,
+    choice: BindChoice,
+    old_ref: str | None,
 ) -> Change:
-    """Bind ``repo`` as chosen; the result (or the one-line error) as a ``Change``."""
+    """Bind ``repo`` as chosen (a git remote: on a pushed branch); the result (or the
+    one-line error) as a ``Change``."""
     service = session.service
     try:
-        if choice.kind == "exact":
+        if isinstance(repo, RemoteProject):
+            change = _bind_remote(service, repo, provider, choice)
+        elif choice.kind == "exact":
             outcome = service.bind(repo, provider, choose=lambda _c: None, confirm_rebind=True)
+            change = _from_outcome(repo, provider, outcome, choice)
         elif choice.kind == "candidate" and choice.candidate is not None:
             outcome = service.bind_candidate(repo, provider, choice.candidate)
+            change = _from_outcome(repo, provider, outcome, choice)
         elif choice.kind == "resource" and choice.resource is not None:
             outcome = service.bind_resource(repo, provider, choice.resource)
+            change = _from_outcome(repo, provider, outcome, choice)
         else:
             raise TrackerError("nothing was chosen to bind to")
-        change = _from_outcome(repo, provider, outcome, choice)
     except TrackerError as exc:
         change = Change(
             str(repo), "rebind" if old_ref else "bind", provider, False, old_ref, detail=str(exc)
         )
     _remember([change])
+    return change
+
+
+def _bind_remote(
+    service: TrackerService, project: RemoteProject, provider: str, choice: BindChoice
+) -> Change:
+    wanted = choice.candidate
+    pushed = service.bind_remote(
+        project,
+        provider,
+        bind_ref=choice.binding_ref if choice.kind == "exact" else None,
+        resource=choice.resource if choice.kind == "resource" else None,
+        choose=(lambda cands: same_candidate(cands, wanted)) if wanted is not None else None,
+        confirm_rebind=True,
+    )
+    change = _from_outcome(project, provider, pushed.bind, choice)
+    if pushed.branch:
+        review = f"; open a pull request: {pushed.review_url}" if pushed.review_url else ""
+        change = replace(change, detail=f"pushed to branch {pushed.branch}{review}")
     return change
 
 

@@ -18,6 +18,7 @@ from tracker_core.flows import binding, rebind
 from tracker_core.flows.audit import AuditRow
 from tracker_core.host.wire import Candidate, ResolveResult
 from tracker_core.providers import PROVIDERS
+from tracker_core.remote.urls import RemoteProject
 from tracker_core.safe_text import clean_text
 from tracker_core.tables import views
 
@@ -156,11 +157,12 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
     key = repo_key(repo)
     position = aud.row(repo)
     with st.container(border=True):
-        st.markdown(f"#### {md_text(Path(repo).name)}")
         if position is None:
+            st.markdown(f"#### {md_text(Path(repo).name)}")
             st.warning("This repository is no longer under the roots.")
             return
         row = aud.report.rows[position]
+        st.markdown(f"#### {md_text(row.label)}")
         shown = aud.repos.iloc[position]
         st.text(f"{shown['state_label']} — {_label(row.reason, 300)}")
         if row.kind == "misconfigured":
@@ -184,7 +186,14 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
             "Bind to", list(SOURCES), format_func=SOURCES.__getitem__, key=f"src_{key}"
         )
         with guard():
-            ctx = binding.prepare(Path(repo), provider)
+            if isinstance(row.repo, RemoteProject):
+                st.caption(
+                    "A git remote: the change is committed on a branch "
+                    "sk-tracker/bind-<project> and pushed, never to the default branch."
+                )
+                ctx = session.service.prepare_remote(row.repo, provider)
+            else:
+                ctx = binding.prepare(row.repo, provider)
             choice: actions.BindChoice | None = None
             if source == "candidates":
                 state_key = f"_resolved_{key}_{provider}"
@@ -216,9 +225,7 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
             )
             if clicked and choice is not None:
                 with st.spinner("Binding…"):
-                    change = actions.bind_one(
-                        session, Path(repo), provider, choice, row.binding_ref
-                    )
+                    change = actions.bind_one(session, row.repo, provider, choice, row.binding_ref)
                 st.session_state.pop(f"_resolved_{key}_{provider}", None)  # tokens are spent
                 st.session_state[f"_result_{key}"] = change
                 st.rerun()
@@ -230,8 +237,10 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
 def _show_change(change: actions.Change) -> None:
     name = md_text(Path(change.repo).name)
     if change.ok:
+        pushed = f"; {md_text(change.detail)}" if change.detail.startswith("pushed") else ""
         st.success(
-            f"{name}: bound to {md_text(change.label or '')} ({md_text(change.new_ref or '')})",
+            f"{name}: bound to {md_text(change.label or '')} ({md_text(change.new_ref or '')})"
+            + pushed,
             icon=":material/check:",
         )
     else:

@@ -27,12 +27,12 @@ import pandas as pd
 import streamlit as st
 
 from tracker_core.errors import HostUnavailableError
-from tracker_core.flows.audit import AuditReport
+from tracker_core.flows.audit import AuditReport, FoundRepo
 from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
 from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
-from tracker_core.local.scan import LocalRepo
 from tracker_core.providers import PROVIDERS
+from tracker_core.remote.scan import RemoteRepo
 from tracker_core.tables import views
 
 from .session import DashboardSession
@@ -104,9 +104,9 @@ def _audit(
     team: str,
     roots: tuple[str, ...],
     allowed: tuple[str, ...],
-    fingerprint: Fingerprint,
+    fingerprint: tuple[Fingerprint, tuple[tuple[str, str | None, str | None], ...]],
     _service: TrackerService,
-    _repos: tuple[LocalRepo, ...],
+    _repos: tuple[FoundRepo, ...],
 ) -> Audit:
     report = _service.audit_repos(list(_repos))
     if len(report.provider_errors) >= len(PROVIDERS):
@@ -126,6 +126,25 @@ def inventory(session: DashboardSession) -> Inventory:
     return _inventory(session.host, session.team, session.service)
 
 
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _remote_scan(urls: tuple[str, ...], _service: TrackerService) -> tuple[RemoteRepo, ...]:
+    """The projects of the git remotes, fetched with a progress bar; kept for the TTL
+    (Refresh fetches again). A remote that cannot be read is a row of its own."""
+    bar = st.progress(0.0, text="Fetching git remotes…")
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.progress(done / total, text=f"Fetching git remotes… {done}/{total} ({name})")
+
+    try:
+        return tuple(_service.scan_remotes(list(urls), progress=progress).repos)
+    finally:
+        bar.empty()
+
+
+def _remote_stamp(repo: RemoteRepo) -> tuple[str, str | None, str | None]:
+    return (str(repo.path), repo.config.fingerprint if repo.config else None, repo.unreachable)
+
+
 def audit(session: DashboardSession) -> Audit:
     roots = tuple(str(r) for r in session.repo_roots)
     snapshot = _scan_cache(roots).snapshot()
@@ -138,14 +157,15 @@ def audit(session: DashboardSession) -> Audit:
             unclaimed=views.unclaimed_view(report),
             fetched_at=datetime.now(UTC),
         )
+    remotes = _remote_scan(session.remote_roots, session.service) if session.remote_roots else ()
     return _audit(
         session.host,
         session.team,
-        roots,
+        roots + session.remote_roots,
         tuple(str(a) for a in session.allowed_roots),
-        snapshot.fingerprint,
+        (snapshot.fingerprint, tuple(_remote_stamp(r) for r in remotes)),
         session.service,
-        snapshot.repos,
+        (*snapshot.repos, *remotes),
     )
 
 
@@ -153,13 +173,15 @@ REFRESHED_KEY = "_tracker_refreshed_at"
 
 
 def clear_all() -> None:
-    """Forget every cached host read and the repo scan (the Refresh button)."""
+    """Forget every cached host read, the repo scan and the remotes (the Refresh button)."""
     _inventory.clear()
     _audit.clear()
     _scan_cache.clear()
+    _remote_scan.clear()
 
 
 def after_change() -> None:
     """A bind or an upgrade changed the host and some configs: read both again."""
     _inventory.clear()
     _audit.clear()
+    _remote_scan.clear()

@@ -44,6 +44,7 @@ class DashboardSession:
     identity: Identity
     repo_roots: tuple[Path, ...] = field(default=())
     allowed_roots: tuple[Path, ...] = field(default=())
+    remote_roots: tuple[str, ...] = field(default=())  # git remote URLs to audit
     sign_in: SignIn | None = None  # who signed in through the identity provider, if configured
     host_down: str | None = None  # why the host could not be reached (local views still work)
 
@@ -111,6 +112,7 @@ def open_session(
         identity=identity,
         repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
         allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
+        remote_roots=tuple(settings.remote_roots),
         sign_in=sign_in,
     )
 

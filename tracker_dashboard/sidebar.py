@@ -59,7 +59,7 @@ def render(session: DashboardSession) -> None:
         if session.sign_in is not None:
             sign_out_button()
         st.caption("REPO ROOTS AUDITED")
-        if not session.repo_roots:
+        if not session.repo_roots and not session.remote_roots:
             st.warning("No repo roots: set SK_TRACKER_REPO_ROOTS to audit local repos.")
         allowed = [a.resolve() for a in session.allowed_roots]
         lines = []
@@ -69,6 +69,7 @@ def render(session: DashboardSession) -> None:
             lines.append(
                 f"{root}" + ("" if writable else "  (read-only: outside the allowed roots)")
             )
+        lines += [f"{url}  (git remote)" for url in session.remote_roots]
         if lines:
             st.text("\n".join(lines))
         st.caption("DATA")

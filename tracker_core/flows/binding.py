@@ -344,7 +344,7 @@ def rebind_agreed(client: HostClient, ctx: BindContext, confirm_rebind: ConfirmF
     return confirm_rebind(existing_binding(client, ctx, existing))
 
 
-def check_choice(bind_ref: str | None, select: int | None, resource: int | None) -> None:
+def check_choice(bind_ref: str | None, select: int | None, resource: int | Resource | None) -> None:
     """At most one way to pick what to bind."""
     options = (("a binding ref", bind_ref), ("a selection", select), ("a resource", resource))
     given = [name for name, value in options if value is not None]
@@ -359,7 +359,7 @@ def host_bind(
     bind_ref: str | None = None,
     select: int | None = None,
     choose: ChooseFn | None = None,
-    resource: int | None = None,
+    resource: int | Resource | None = None,
     policy: AccessPolicy = ADMIN_ANYWHERE,
 ) -> tuple[Method, BindResult] | None:
     """The host side of a bind (nothing is written): ``bind_ref`` validated, else
@@ -369,9 +369,10 @@ def host_bind(
     if bind_ref is not None:
         return "bind_ref", validate_ref(client, ctx, bind_ref)
     if resource is not None:
-        return "resource", confirm_resource(
-            client, ctx, pick_resource(client, ctx.provider, resource), policy=policy
+        picked = (
+            pick_resource(client, ctx.provider, resource) if isinstance(resource, int) else resource
         )
+        return "resource", confirm_resource(client, ctx, picked, policy=policy)
     resolved = client.bind_resolve(ctx.provider, ctx.identity)
     if resolved.match_type == "exact" and resolved.binding_ref:
         method = "exact"

@@ -32,6 +32,7 @@ from tracker_core.flows.binding import (
     rebind_agreed,
 )
 from tracker_core.host.client import HostClient
+from tracker_core.host.wire import Resource
 from tracker_core.providers import normalize_provider
 from tracker_core.remote.mirror import Mirror, MirrorCache
 from tracker_core.remote.push import BRANCH_PREFIX, commit_file, push, read_file, review_url
@@ -105,7 +106,7 @@ def bind_remote(
     *,
     bind_ref: str | None = None,
     select: int | None = None,
-    resource: int | None = None,
+    resource: int | Resource | None = None,
     choose: ChooseFn | None = None,
     confirm_rebind: ConfirmFn | bool = False,
     push_to_default: bool = False,

@@ -209,7 +209,7 @@ class TrackerService:
         *,
         bind_ref: str | None = None,
         select: int | None = None,
-        resource: int | None = None,
+        resource: int | Resource | None = None,
         choose: binding.ChooseFn | None = None,
         confirm_rebind: binding.ConfirmFn | bool = False,
         push_to_default: bool = False,
@@ -230,12 +230,19 @@ class TrackerService:
             activity=self.activity,
         )
 
+    def prepare_remote(self, project: RemoteProject, provider: str) -> binding.BindContext:
+        """The config and identity a remote bind would use (for a preview)."""
+        return remote_bind.prepare_remote(self._mirrors(), project, provider)[1]
+
     def bind_candidate(
         self, repo: Path, provider: str, candidate: Candidate
     ) -> binding.BindOutcome:
         """Bind to a candidate chosen from a resolve (dashboard, notebook)."""
         return self.bind(
-            repo, provider, choose=lambda cands: _same(cands, candidate), confirm_rebind=True
+            repo,
+            provider,
+            choose=lambda cands: same_candidate(cands, candidate),
+            confirm_rebind=True,
         )
 
     def bind_resource(self, repo: Path, provider: str, resource: Resource) -> binding.BindOutcome:
@@ -279,7 +286,7 @@ class TrackerService:
         return audit_mod.apply_upgrades(report, policy=self.policy, activity=self.activity)
 
 
-def _same(candidates: Sequence[Candidate], wanted: Candidate) -> Candidate | None:
+def same_candidate(candidates: Sequence[Candidate], wanted: Candidate) -> Candidate | None:
     """The candidate of a fresh resolve that is the one the user picked earlier."""
     for cand in candidates:
         if cand.candidate_token == wanted.candidate_token:

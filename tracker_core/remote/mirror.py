@@ -86,8 +86,10 @@ class MirrorCache:
                 ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec],
                 cwd=git_dir,
             )
-        head = run_git(["rev-parse", "--verify", f"refs/heads/{branch}^{{commit}}"], cwd=git_dir)
-        return Mirror(remote, git_dir, branch, head.decode().strip(), cloned)
+        head = _read_ref(git_dir, f"refs/heads/{branch}")
+        if head is None:
+            raise RemoteError(f"{remote.name} has no branch {branch}")
+        return Mirror(remote, git_dir, branch, head, cloned)
 
     def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -165,9 +167,32 @@ def _with_fetched(mirror: Mirror, count: int) -> Mirror:
     return replace(mirror, blobs_fetched=count)
 
 
+# Read without running git: a warm sync is then one process (the fetch) per remote.
 def _default_branch(git_dir: Path) -> str:
-    ref = run_git(["symbolic-ref", "--quiet", "HEAD"], cwd=git_dir).decode().strip()
-    return ref.removeprefix("refs/heads/")
+    try:
+        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        head = ""
+    if not head.startswith("ref: refs/heads/"):
+        raise RemoteError(f"the mirror in {git_dir.name} has no default branch")
+    return head.removeprefix("ref: refs/heads/")
+
+
+def _read_ref(git_dir: Path, ref: str) -> str | None:
+    """A ref's commit id: its loose file, else its line in ``packed-refs``."""
+    try:
+        return (git_dir / ref).read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    try:
+        packed = (git_dir / "packed-refs").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        oid, _, name = line.partition(" ")
+        if name == ref:
+            return oid
+    return None
 
 
 def _config_entries(mirror: Mirror) -> list[tuple[str, str, bool]]:

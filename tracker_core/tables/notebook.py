@@ -38,7 +38,7 @@ from tracker_core.errors import (
     NoCandidatesError,
     UsageError,
 )
-from tracker_core.flows.audit import AuditReport, UpgradeResult
+from tracker_core.flows.audit import AuditReport, UpgradeResult, split_roots
 from tracker_core.flows.binding import BindOutcome, ChooseFn, ExistingBinding, prepare
 from tracker_core.flows.service import TrackerService
 from tracker_core.flows.session import Identity, open_service
@@ -275,7 +275,7 @@ class Workspace:
         available on the host, and the audited repos by state. Without repo roots
         the repo columns are zero."""
         resources = self.resources()
-        if roots is None and not self.settings.repo_roots:
+        if roots is None and not (self.settings.repo_roots or self.settings.remote_roots):
             audit = frames.audit_frame(AuditReport([]))
         else:
             audit = self.audit(roots)
@@ -357,22 +357,26 @@ class Workspace:
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _roots(self, roots: Roots) -> list[Path]:
+    def _roots(self, roots: Roots) -> list[Path | str]:
+        """Folders and git remote URLs to audit (default: the settings' roots and the
+        remotes of ``SK_TRACKER_REPO_SOURCES``)."""
+        given: list[PathLike]
         if roots is None:
-            chosen = self.repo_roots
-            if not chosen:
+            given = [*self.repo_roots, *self.settings.remote_roots]
+            if not given:
                 raise UsageError(
                     "no repo roots: pass roots= or set SK_TRACKER_REPO_ROOTS "
-                    "(folders separated by the path separator)"
+                    "(folders or git remote URLs separated by the path separator)"
                 )
         elif isinstance(roots, str | Path):
-            chosen = [Path(roots)]
+            given = [roots]
         else:
-            chosen = [Path(r) for r in roots]
-        for root in chosen:
+            given = list(roots)
+        folders, remotes = split_roots(str(r) if isinstance(r, str) else Path(r) for r in given)
+        for root in folders:
             if not root.expanduser().is_dir():
-                raise UsageError(f"{root} is not a folder")
-        return [r.expanduser() for r in chosen]
+                raise UsageError(f"{root} is not a folder or a git remote URL")
+        return [*(r.expanduser() for r in folders), *remotes]
 
     @staticmethod
     def _provider_for(path: Path, provider: str | None) -> str:

@@ -1,0 +1,156 @@
+"""Audit of N projects living in git remotes (served by ``git daemon`` on 127.0.0.1),
+cold (no mirror yet: a partial clone each) and warm (nothing changed on the
+remotes: one ``git fetch`` each, no clone, no blob), against the audit of the same
+N repos checked out on disk, measured in the same run.
+
+Remote and local audits must agree on every repo's state; the script stops if not.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from common import Figure, main_for, median_time, reference_host
+from workload import installation, mappings_needed, write_repos
+
+from tracker_core.flows.audit import AuditReport, audit
+from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.scan import scan_remotes
+
+WARM_TARGET = 2.0  # warm remote audit within 2x the local audit of the same repos
+
+
+def _fast_import(files: dict[str, bytes]) -> bytes:
+    parts: list[bytes] = []
+    for i, data in enumerate(files.values(), 1):
+        parts.append(b"blob\nmark :%d\ndata %d\n%s\n" % (i, len(data), data))
+    parts.append(b"commit refs/heads/main\ncommitter bench <bench@example.com> 0 +0000\n")
+    parts.append(b"data 7\ninitial\n")
+    for i, rel in enumerate(files, 1):
+        parts.append(b"M 100644 :%d %s\n" % (i, rel.encode()))
+    return b"".join(parts) + b"\n"
+
+
+def serve_checkouts(root: Path, served: Path) -> list[str]:
+    """A bare repo under ``served`` for every checkout under ``root`` (its config and
+    README committed); returns their paths relative to ``served``."""
+    names: list[str] = []
+    for config in sorted(root.glob("group-*/*/.kittify/config.yaml")):
+        repo = config.parent.parent
+        bare = served / "acme" / f"{repo.name}.git"
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+        files = {".kittify/config.yaml": config.read_bytes()}
+        files["README.md"] = (repo / "README.md").read_bytes()
+        subprocess.run(
+            ["git", "fast-import", "--quiet"], cwd=bare, input=_fast_import(files), check=True
+        )
+        with (bare / "config").open("a", encoding="utf-8") as fh:
+            fh.write("[uploadpack]\n\tallowFilter = true\n")
+        names.append(f"acme/{repo.name}.git")
+    return names
+
+
+@contextmanager
+def git_daemon(served: Path) -> Iterator[int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [
+            "git", "daemon", "--reuseaddr", "--export-all", "--max-connections=64",
+            "--listen=127.0.0.1", f"--port={port}", f"--base-path={served}", str(served),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(500):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.02)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _states(report: AuditReport) -> dict[str, str]:
+    return {row.label.rsplit("/", 1)[-1]: row.state for row in report.rows}
+
+
+def run(tiny: bool = False) -> list[Figure]:
+    n = 10 if tiny else 200
+    repeat = 1 if tiny else 3
+    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="sk-bench-remotes-") as tmp,
+            reference_host() as host,
+        ):
+            base = Path(tmp)
+            root, served = base / "checkouts", base / "served"
+            inst = installation(400, mapped=mappings_needed(n))
+            host.load(inst.payload)
+            write_repos(root, n, inst)
+            names = serve_checkouts(root, served)
+            with git_daemon(served) as port, host.client() as client:
+                urls = [f"git://127.0.0.1:{port}/{name}" for name in names]
+                audit(client, [root])  # warm the connection pool and the file cache
+                local = median_time(lambda: audit(client, [root]), repeat)
+                local_report = audit(client, [root])
+                cache = MirrorCache(base / "mirrors")
+                started = time.perf_counter()
+                cold_report = audit(client, urls, mirrors=cache)
+                cold = time.perf_counter() - started
+                warm = median_time(lambda: audit(client, urls, mirrors=cache), repeat)
+                check = scan_remotes(urls, cache)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    want, got = _states(local_report), _states(cold_report)
+    if want != got:
+        differ = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+        raise SystemExit(f"remote and local audits disagree: {dict(list(differ.items())[:5])}")
+    quiet = check.cloned == 0 and check.blobs_fetched == 0
+    return [
+        Figure(
+            name=f"audit, {n} git remotes, cold (partial clones)",
+            measured=cold,
+            unit="s",
+            baseline=local,
+            baseline_label="(same repos on disk)",
+            note="a blob-less clone of each remote, then one request for its config blobs",
+        ),
+        Figure(
+            name=f"audit, {n} git remotes, warm (nothing changed)",
+            measured=warm,
+            unit="s",
+            baseline=local,
+            baseline_label="(same repos on disk)",
+            target=f"<= {WARM_TARGET:.0f}x the audit on disk; no clone, no blob",
+            passed=quiet and warm <= WARM_TARGET * local,
+            note=(
+                f"one git fetch per remote; re-check: {check.cloned} clones, "
+                f"{check.blobs_fetched} blobs downloaded; states agree with the disk audit"
+            ),
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main_for(run, __doc__ or ""))
