@@ -3,9 +3,10 @@
 import altair as alt
 import streamlit as st
 
-from tracker_core.tables import views
+from tracker_core.tables import attention, views
 from tracker_dashboard import entry, hostdown, loaders, session
 from tracker_dashboard.text import md_text
+from tracker_dashboard.widgets import repo_key
 
 entry.require_app("pages/overview.py")
 st.title("Overview")
@@ -14,6 +15,24 @@ hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 aud = loaders.audit(current)
 t = views.totals(inv.resources, aud.repos)
+
+# What to fix first: each repo needing action, its state and the one fix.
+ATTENTION_SHOWN = 12
+st.subheader("Needs attention")
+todo = attention.needs_attention(aud.repos)
+if todo.empty:
+    st.success("Nothing needs attention: every repository is bound.", icon=":material/check:")
+for item in todo.head(ATTENTION_SHOWN).itertuples():
+    with st.container(border=True, key=f"attention_{repo_key(str(item.repo))}"):
+        left, right = st.columns([2, 5], vertical_alignment="center")
+        left.text(f"{item.state_label}\n{item.name}")  # plain text: names are not Markdown
+        right.code(str(item.fix), language="bash", wrap_lines=True)
+        if item.button:
+            right.caption(f"or on the dashboard: {str(item.button)}")
+if len(todo) > ATTENTION_SHOWN:
+    st.caption(f"…and {len(todo) - ATTENTION_SHOWN} more on the Repositories page.")
+if not todo.empty:
+    st.page_link("pages/bind.py", label="Fix them on the Bind page", icon=":material/link:")
 
 st.caption("Resources on the host")
 cols = list(st.columns(3))

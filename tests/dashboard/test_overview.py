@@ -90,3 +90,21 @@ def test_conflicting_repos_are_called_out(dash: Dashboard) -> None:
     at = start(dash)
     assert {m.label: m.value for m in at.metric}["Bound repos"] == "0"
     assert any("2 repo(s) in conflict" in w.value for w in at.warning)
+
+
+def test_overview_opens_with_what_needs_attention_and_its_fix(dash: Dashboard) -> None:
+    at = start(dash)
+    assert at.subheader[0].value == "Needs attention"  # before the counts
+    fixes = {c.value for c in at.code}
+    search = dash.path("search-indexer")
+    # Stale: the exact command for this repo, runnable from anywhere.
+    assert f"sk-tracker bind --provider linear --repo {search}" in fixes
+    assert f"sk-tracker bind --provider jira --repo {dash.path('crm-sync')}" in fixes
+    assert "sk-tracker audit --apply-upgrades" in fixes  # legacy
+    assert any(f.startswith("fix the file by hand") for f in fixes)  # misconfigured
+    # Each item names its repo and state; my-project is bound and not listed.
+    items = " ".join(texts(at))
+    for name in ("search-indexer", "crm-sync", "billing-service", "mobile-app", "broken-config"):
+        assert name in items
+    assert "my-project" not in items
+    assert any("Bind page: Resolve" in c.value for c in at.caption)
