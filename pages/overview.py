@@ -28,7 +28,7 @@ for item in todo.head(ATTENTION_SHOWN).itertuples():
         left.text(f"{item.state_label}\n{item.name}")  # plain text: names are not Markdown
         right.code(str(item.fix), language="bash", wrap_lines=True)
         if item.button:
-            right.caption(f"or on the dashboard: {str(item.button)}")
+            right.caption("or on the dashboard: " + str(item.button))
 if len(todo) > ATTENTION_SHOWN:
     st.caption(f"…and {len(todo) - ATTENTION_SHOWN} more on the Repositories page.")
 if not todo.empty:
