@@ -24,6 +24,11 @@ SCRIPTS = {
     ],
     "bench_startup.py": ["sk-tracker --help start-up"],
     "bench_memory.py": ["audit peak memory, 40 repos"],
+    "bench_remotes.py": [
+        "audit, 10 git remotes, cold (partial clones)",
+        "audit, 10 git remotes, warm (nothing changed)",
+        "0 clones, 0 blobs downloaded",
+    ],
 }
 
 
@@ -53,7 +58,7 @@ def test_run_all_prints_one_table_with_a_verdict_per_target() -> None:
     for expected in SCRIPTS.values():
         assert expected[0] in names
     verdicts = [row for row in table[1:] if row.rstrip(" |").endswith(("PASS", "MISS"))]
-    assert len(verdicts) == 7  # every figure with a target of issue 7 is judged
+    assert len(verdicts) == 8  # every figure with a target (issue 7, git remotes) is judged
     assert "0 benchmarks did not run" in out
     assert "failed:" not in out and "could not run" not in out
 
