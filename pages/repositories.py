@@ -5,7 +5,7 @@ import streamlit as st
 from tracker_core.tables import views
 from tracker_dashboard import entry, hostdown, loaders, selection, session
 from tracker_dashboard.text import md_text
-from tracker_dashboard.widgets import download_csv
+from tracker_dashboard.widgets import download_csv, repo_key
 
 entry.require_app("pages/repositories.py")
 st.title("Repositories")
@@ -107,6 +107,21 @@ if picked:
     right.page_link(
         "pages/bind.py", label=f"Bind or re-bind {len(picked)} selected →", icon=":material/link:"
     )
+
+# The whole reason and guidance of the selected repos (the table cuts long text).
+DETAILS_SHOWN = 5
+details = repos.set_index("repo")
+for path in picked[:DETAILS_SHOWN]:
+    if path not in details.index:
+        continue
+    row = details.loc[path]
+    with st.container(border=True, key=f"detail_{repo_key(path)}"):
+        # Plain text: reasons carry host text and paths, never Markdown.
+        st.text(f"{row['state_label']}  {row['name']}\n{path}")
+        st.text(f"Reason: {row['reason'] or '—'}")
+        st.text(f"Guidance: {row['guidance'] or '—'}")
+if len(picked) > DETAILS_SHOWN:
+    st.caption(f"Details of the first {DETAILS_SHOWN} selected repositories.")
 
 download_csv(shown, SHOWN, file_name="repositories.csv", key="repos_csv", label="Download CSV")
 

@@ -105,3 +105,17 @@ def test_select_all_needing_action(dash: Dashboard) -> None:
     }
     at.button(key="clear_selection").click().run()
     assert at.multiselect(key="repo_pick").value == []
+
+
+def test_a_selected_repo_shows_its_whole_reason_and_guidance(dash: Dashboard) -> None:
+    at = start(dash, "repositories")
+    broken = dash.path("broken-config")
+    at.multiselect(key="repo_pick").select(broken).run()
+    assert_clean(at)
+    row = repos_table(at).loc["broken-config"]
+    shown = [t.value for t in at.text]
+    # Every character of the reason and guidance, however long, and the full path.
+    assert f"Reason: {row['reason']}" in shown
+    assert f"Guidance: {row['guidance']}" in shown
+    assert any(broken in t for t in shown)
+    assert len(row["reason"]) > 60  # longer than the table's column shows
