@@ -4,6 +4,7 @@ import streamlit as st
 
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.tables import views
+from tracker_core.tables.names import relative_names
 from tracker_dashboard import entry, session
 from tracker_dashboard.widgets import download_csv
 
@@ -15,6 +16,8 @@ st.caption("Who bound, re-bound or upgraded which repository, and when (newest f
 st.text(f"Store: {log.store.masked_url}")
 
 entries = views.activity_frame(log.entries(newest_first=True))
+# Repos by their name under the roots; the full path shows for a selected row.
+entries["name"] = relative_names(entries["repo"], current.repo_roots)
 left, right = st.columns([2, 3])
 actions = left.multiselect(
     "Action", sorted(entries["action"].dropna().unique()), key="act_actions", placeholder="All"
@@ -32,17 +35,19 @@ if not len(entries):
     st.info(
         "Nothing recorded yet: binds, re-binds and upgrades made here or with the CLI appear here."
     )
-st.dataframe(
+event = st.dataframe(
     shown,
     hide_index=True,
     placeholder="—",
     key="activity_table",
+    on_select="rerun",
+    selection_mode="single-row",
     column_order=[
         "at",
         "actor",
         "action",
         "result",
-        "repo",
+        "name",
         "provider",
         "old_ref",
         "new_ref",
@@ -52,7 +57,7 @@ st.dataframe(
         "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=140),
         "actor": st.column_config.TextColumn("Who", width=150),
         "action": st.column_config.TextColumn("Action", width=80),
-        "repo": st.column_config.TextColumn("Repository", width=220),
+        "name": st.column_config.TextColumn("Repository", width=180),
         "provider": st.column_config.TextColumn("Provider", width=80),
         "old_ref": st.column_config.TextColumn("Old ref", width=140),
         "new_ref": st.column_config.TextColumn("New ref", width=140),
@@ -60,6 +65,9 @@ st.dataframe(
         "detail": st.column_config.TextColumn("Detail", width=220),
     },
 )
+for row in event.selection.rows:
+    if 0 <= row < len(shown):
+        st.text(f"Path: {shown['repo'].iloc[row]}")  # plain text, never Markdown
 download_csv(
     shown,
     list(views.ACTIVITY_COLUMNS),

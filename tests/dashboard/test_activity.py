@@ -100,3 +100,24 @@ def test_a_cli_bind_shows_on_the_activity_page_through_the_default_log(
     assert list(table["actor"]) == [PERSON]  # the person, as the dashboard would name them
     assert table["repo"].iloc[0] == dash.path("mobile-app")
     assert (home / ".local" / "state" / "sk-tracker" / "sk-tracker.db").is_file()
+
+
+def test_repos_are_named_under_their_root_with_the_full_path_on_selection(
+    dash: Dashboard,
+) -> None:
+    log_beside(dash.activity_log).record(
+        actor="cli user",
+        action="bind",
+        repo=dash.path("mobile-app"),
+        provider="linear",
+        old_ref=None,
+        new_ref="srm_A",
+        result="ok",
+    )
+    at = start(dash, "activity")
+    table = frame_with(at, "actor", "new_ref")
+    assert list(table["name"]) == ["mobile-app"]
+    assert not any(t.value.startswith("Path: ") for t in at.text)
+    at.session_state["activity_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert f"Path: {dash.path('mobile-app')}" in [t.value for t in at.text]
