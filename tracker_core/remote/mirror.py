@@ -82,8 +82,20 @@ class MirrorCache:
         branch = _default_branch(git_dir)
         if not cloned:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
+            # No follow-up processes (maintenance, forced-update scan): a fetch that
+            # brings nothing stays one short process.
             run_git(
-                ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec],
+                [
+                    "-c",
+                    "fetch.showForcedUpdates=false",
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--no-write-fetch-head",
+                    "--no-auto-maintenance",
+                    "origin",
+                    spec,
+                ],
                 cwd=git_dir,
             )
         head = _read_ref(git_dir, f"refs/heads/{branch}")
