@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from tracker_core.tables import attention, views
+from tracker_core.tables import attention, palette, views
 from tracker_dashboard import entry, hostdown, loaders, session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import repo_key
@@ -65,16 +65,6 @@ by_workspace = views.health_counts(inv.resources, aud.repos)
 long = views.health_long(by_workspace)
 
 st.subheader("Binding health by provider × workspace")
-COLOURS = {
-    "bound": "#16a34a",
-    "available": "#93c5fd",
-    "legacy": "#eab308",
-    "stale": "#dc2626",
-    "unbound": "#9ca3af",
-    "misconfigured": "#7c3aed",
-    "conflict": "#f97316",
-    "unverified": "#a3a3a3",
-}
 
 
 def stacked(source: str, categories: list[str]) -> alt.Chart:
@@ -94,7 +84,7 @@ def stacked(source: str, categories: list[str]) -> alt.Chart:
             color=alt.Color(
                 "category:N",
                 title="State",
-                scale=alt.Scale(domain=categories, range=[COLOURS[c] for c in categories]),
+                scale=alt.Scale(domain=categories, range=[palette.colour(c) for c in categories]),
             ),
             order=alt.Order("order:Q"),
             tooltip=["provider", "workspace", "category", "count"],
@@ -112,7 +102,7 @@ if len(long):
         st.altair_chart(stacked("resources", ["bound", "available"]), width="stretch")
     with right:
         st.caption("Local repositories by binding state")
-        repo_states = [c for c in COLOURS if c != "available"]
+        repo_states = [c for c in palette.STATES if c != "available"]
         st.altair_chart(stacked("repos", repo_states), width="stretch")
 else:
     st.info("Nothing to chart yet: no resources on the host and no repos under the roots.")

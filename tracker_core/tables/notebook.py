@@ -45,7 +45,7 @@ from tracker_core.flows.session import Identity, open_service
 from tracker_core.host.wire import Candidate
 from tracker_core.providers import normalize_provider
 from tracker_core.safe_text import clean_text
-from tracker_core.tables import frames
+from tracker_core.tables import frames, palette
 
 OVERVIEW_COLUMNS: dict[str, str] = {
     "provider": "category",
@@ -441,39 +441,18 @@ def _status_colour(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return ""
-    tone = _TONES.get(str(value).split(":", 1)[0])
-    return _PALETTE[tone] if tone else ""
+    return palette.cell_css(str(value))
 
 
 def _flag_colour(good_when: bool) -> Callable[[object], str]:
     def colour(value: object) -> str:
         if not isinstance(value, bool):
             return ""
-        return _PALETTE["good"] if value == good_when else _PALETTE["bad"]
+        return palette.cell_css("bound" if value == good_when else "stale")
 
     return colour
 
 
-_PALETTE = {
-    "good": "background-color: #dcfce7; color: #14532d",
-    "info": "background-color: #dbeafe; color: #1e3a8a",
-    "warn": "background-color: #fef9c3; color: #713f12",
-    "bad": "background-color: #fee2e2; color: #7f1d1d",
-    "muted": "background-color: #e5e7eb; color: #1f2937",
-}
-_TONES = {
-    "bound": "good",
-    "active": "good",
-    "available": "info",
-    "legacy": "warn",
-    "unverified": "warn",
-    "stale": "bad",
-    "disabled": "bad",
-    "deleted": "bad",
-    "misconfigured": "bad",
-    "conflict": "bad",
-    "unbound": "muted",
-}
 _STATUS_COLUMNS = ("status", "kind", "state")
 _FLAG_COLUMNS = {"connected": True, "ok": True, "needs_action": False}
 

@@ -1,0 +1,38 @@
+"""One colour per binding state, shared by the dashboard's charts and the notebook's
+tables, so a state looks the same everywhere and no two states share a colour."""
+
+from __future__ import annotations
+
+# state: (strong colour for marks, light tint for a cell's background, text on the tint)
+STATES: dict[str, tuple[str, str, str]] = {
+    "bound": ("#16a34a", "#dcfce7", "#14532d"),
+    "available": ("#3b82f6", "#dbeafe", "#1e3a8a"),
+    "legacy": ("#eab308", "#fef9c3", "#713f12"),
+    "stale": ("#dc2626", "#fee2e2", "#7f1d1d"),
+    "unbound": ("#64748b", "#e2e8f0", "#1e293b"),
+    "misconfigured": ("#7c3aed", "#ede9fe", "#4c1d95"),
+    "conflict": ("#f97316", "#ffedd5", "#7c2d12"),
+    "unverified": ("#0891b2", "#cffafe", "#164e63"),
+}
+
+# Host statuses that read as one of the states.
+ALIASES = {"active": "bound", "disabled": "stale", "deleted": "stale"}
+
+
+def colour(state: str) -> str:
+    """The strong colour of ``state`` (or of its kind, ``stale:…`` → stale)."""
+    return STATES[_kind(state)][0]
+
+
+def cell_css(state: str) -> str:
+    """CSS for a table cell holding ``state``; empty for anything else."""
+    kind = _kind(state)
+    if kind not in STATES:
+        return ""
+    _, tint, text = STATES[kind]
+    return f"background-color: {tint}; color: {text}"
+
+
+def _kind(state: str) -> str:
+    kind = state.split(":", 1)[0]
+    return ALIASES.get(kind, kind)
