@@ -21,6 +21,8 @@ page = st.navigation(
         st.Page("pages/repositories.py", title="Repositories", icon=":material/folder_code:"),
         st.Page("pages/bind.py", title="Bind", icon=":material/link:"),
         st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/monitoring:"),
+        st.Page("pages/changes.py", title="Changes", icon=":material/difference:"),
     ],
     # Before sign-in (when the deployment requires it) not even the page list shows.
     position="hidden" if signin.signed_out() else "sidebar",

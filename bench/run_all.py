@@ -1,4 +1,4 @@
-"""Every benchmark of issue 7 in one run (``make bench``): one table, PASS/MISS per target.
+"""Every benchmark in one run (``make bench``): one table, PASS/MISS per target.
 
     python bench/run_all.py             # full sizes, about a minute or two
     python bench/run_all.py --tiny      # tiny sizes: checks that everything runs
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import bench_audit
 import bench_discovery
+import bench_history
 import bench_memory
 import bench_remotes
 import bench_resources_page
@@ -38,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "startup": bench_startup.run,
     "memory": bench_memory.run,
     "remotes": bench_remotes.run,
+    "history": bench_history.run,
 }
 
 

@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 
 from tracker_core.tables import attention, palette, views
-from tracker_dashboard import entry, hostdown, loaders, session
+from tracker_dashboard import entry, history_cache, hostdown, loaders, session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import repo_key
 
@@ -34,26 +34,30 @@ if len(todo) > ATTENTION_SHOWN:
 if not todo.empty:
     st.page_link("pages/bind.py", label="Fix them on the Bind page", icon=":material/link:")
 
+day, since = history_cache.day_deltas(current, t)
+
 st.caption("Resources on the host")
 cols = list(st.columns(3))
-cols[0].metric("Resources", t.resources, border=True)
-cols[1].metric("Bound", t.bound, border=True)
-cols[2].metric("Available", t.available, border=True)
+cols[0].metric("Resources", t.resources, day.get("resources"), "off", border=True)
+cols[1].metric("Bound", t.bound, day.get("bound"), "off", border=True)
+cols[2].metric("Available", t.available, day.get("available"), "off", border=True)
 
 st.caption(f"Repositories under the roots ({t.repos})")
 cols = list(st.columns(5))
-cols[0].metric("Bound repos", t.repos_bound, border=True)
-cols[1].metric("Stale", t.stale, border=True)
+cols[0].metric("Bound repos", t.repos_bound, day.get("repos_bound"), border=True)
+cols[1].metric("Stale", t.stale, day.get("stale"), "inverse", border=True)
 cols[2].metric(
     "Legacy",
     t.legacy,
     help="Slug-only configs; pending: the host already knows their binding ref",
-    delta=f"{t.pending_upgrades} pending" if t.pending_upgrades else None,
-    delta_color="off",
+    delta=day.get("legacy", f"{t.pending_upgrades} pending" if t.pending_upgrades else None),
+    delta_color="inverse" if day else "off",
     border=True,
 )
-cols[3].metric("Unbound", t.unbound, border=True)
-cols[4].metric("Misconfigured", t.misconfigured, border=True)
+cols[3].metric("Unbound", t.unbound, day.get("unbound"), "inverse", border=True)
+cols[4].metric("Misconfigured", t.misconfigured, day.get("misconfigured"), "inverse", border=True)
+if since:
+    st.caption(since)
 if t.conflict or t.unverified:
     st.warning(
         f"{t.conflict} repo(s) in conflict (two repos claim one binding or project) and "

@@ -18,6 +18,7 @@ config written by a bind (here or by anyone else) is audited again at once.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +27,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tracker_core.errors import HostUnavailableError
+from tracker_core.errors import HostUnavailableError, TrackerError
 from tracker_core.flows.audit import AuditReport, FoundRepo
+from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
 from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
@@ -35,6 +37,7 @@ from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
 from tracker_core.tables import views
 
+from . import history_cache
 from .session import DashboardSession
 
 
@@ -46,6 +49,7 @@ def _ttl() -> float:
 
 
 TTL_SECONDS = _ttl()
+log = logging.getLogger("tracker_dashboard.loaders")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Inventory:
     resources: pd.DataFrame  # views.resource_view (one frame: cheap to copy out of the cache)
     health: pd.DataFrame  # views.provider_health
     fetched_at: datetime
+    inventories: tuple[ProviderInventory, ...] = ()  # as read, for the history's totals
 
     @property
     def unreachable(self) -> list[str]:
@@ -90,6 +95,7 @@ def _inventory(host: str, team: str, _service: TrackerService) -> Inventory:
         resources=views.resource_view(inventories),
         health=views.provider_health(inventories),
         fetched_at=datetime.now(UTC),
+        inventories=tuple(inventories),
     )
 
 
@@ -158,7 +164,7 @@ def audit(session: DashboardSession) -> Audit:
             fetched_at=datetime.now(UTC),
         )
     remotes = _remote_scan(session.remote_roots, session.service) if session.remote_roots else ()
-    return _audit(
+    result = _audit(
         session.host,
         session.team,
         roots + session.remote_roots,
@@ -167,6 +173,40 @@ def audit(session: DashboardSession) -> Audit:
         session.service,
         (*snapshot.repos, *remotes),
     )
+    _record(session, result)
+    return result
+
+
+@st.cache_resource
+def _offered() -> dict[tuple[str, str, tuple[str, ...]], datetime]:
+    return {}
+
+
+def _record(session: DashboardSession, shown: Audit) -> None:
+    """Offer each audit this server reads to the history once; the store keeps at
+    most one per ``SK_TRACKER_RECORD_EVERY`` minutes per scope, whichever process
+    offers it. A store that fails is logged and named on the Trends page; no page
+    stops for it."""
+    roots = [*(str(r) for r in session.repo_roots), *session.remote_roots]
+    key = (session.host, session.team, tuple(roots))
+    offered = _offered()
+    if not roots or offered.get(key) == shown.fetched_at or shown.report.provider_errors:
+        return
+    offered[key] = shown.fetched_at
+    try:
+        inv = inventory(session)
+        saved = session.service.record(
+            shown.report,
+            roots,
+            source="dashboard",
+            inventories=inv.inventories,
+            paced=True,
+        )
+    except TrackerError as exc:
+        log.warning("audit not recorded in the history: %s", exc)
+        return
+    if saved is not None:
+        history_cache.clear()
 
 
 REFRESHED_KEY = "_tracker_refreshed_at"
@@ -178,6 +218,7 @@ def clear_all() -> None:
     _audit.clear()
     _scan_cache.clear()
     _remote_scan.clear()
+    history_cache.clear()
 
 
 def after_change() -> None:

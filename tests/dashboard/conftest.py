@@ -31,6 +31,8 @@ PAGES = {
     "repositories": "pages/repositories.py",
     "bind": "pages/bind.py",
     "activity": "pages/activity.py",
+    "trends": "pages/trends.py",
+    "changes": "pages/changes.py",
 }
 
 
@@ -80,7 +82,14 @@ def dash(host: HostHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     root = tmp_path / "repos"
     repos = {r.name: r for r in write_demo_repos(root)}
     log = tmp_path / "state" / "activity.jsonl"
-    for name in ("SK_TRACKER_TOKEN_FILE", "SK_TRACKER_ALLOWED_ROOTS", "SK_TRACKER_ROLE"):
+    for name in (
+        "SK_TRACKER_TOKEN_FILE",
+        "SK_TRACKER_ALLOWED_ROOTS",
+        "SK_TRACKER_ROLE",
+        "SK_TRACKER_DATABASE_URL",
+        "SK_TRACKER_HISTORY_DAYS",
+        "SK_TRACKER_RECORD_EVERY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SPEC_KITTY_SAAS_URL", host.url)
     monkeypatch.setenv("SK_TRACKER_TEAM", host.team)

@@ -134,6 +134,14 @@ def snapshot_totals(
     return [Total(*key, count) for key, count in sorted(counts.items())]
 
 
+def scope_of(host: str, team: str, roots: Sequence[Path | str]) -> Scope:
+    folders = (
+        r.strip() if isinstance(r, str) and is_remote(r) else str(Path(r).expanduser().resolve())
+        for r in roots
+    )
+    return Scope(host, team, tuple(sorted(folders)))
+
+
 def start_of_day(when: datetime) -> datetime:
     return datetime.combine(when.astimezone(UTC).date(), time(), tzinfo=UTC)
 
@@ -183,16 +191,9 @@ class History:
         scope's last snapshot is at least ``record_every`` old; None when skipped."""
         from tracker_core.store import history_rows
 
-        folders = (
-            r.strip()
-            if isinstance(r, str) and is_remote(r)
-            else str(Path(r).expanduser().resolve())
-            for r in roots
-        )
-        scope = Scope(host, team, tuple(sorted(folders)))
         return history_rows.record(
             self.store,
-            scope,
+            scope_of(host, team, roots),
             repo_states(report),
             snapshot_totals(report, inventories),
             actor=actor,
@@ -217,16 +218,20 @@ class History:
             self.store, host=host, team=team, since=since, until=until
         )
 
-    def previous_day(self, scope_of: Snapshot, *, now: datetime | None = None) -> Snapshot | None:
-        """The newest snapshot of the same scope taken before today (UTC)."""
+    def previous_day(
+        self,
+        *,
+        host: str,
+        team: str,
+        roots: Sequence[Path | str],
+        now: datetime | None = None,
+    ) -> Snapshot | None:
+        """The newest snapshot of this scope taken before today (UTC): what the
+        Overview's counts are compared with."""
         from tracker_core.store import history_rows
 
-        before = history_rows.read_snapshots(
-            self.store,
-            scope_id=scope_of.scope_id,
-            until=start_of_day(now or datetime.now(UTC)),
-        )
-        return before[-1] if before else None
+        until = start_of_day(now or datetime.now(UTC))
+        return history_rows.latest_before(self.store, scope_of(host, team, roots), until)
 
     def changes(
         self,

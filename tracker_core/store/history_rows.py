@@ -179,6 +179,24 @@ def _scope_filter(host: str | None, team: str | None) -> list[Any]:
     return conds
 
 
+def latest_before(store: Store, scope: Scope, until: datetime) -> Snapshot | None:
+    """The newest snapshot of ``scope`` taken before ``until`` (with its totals)."""
+    with store.begin() as conn:
+        scope_id = conn.execute(select(scopes.c.id).where(scopes.c.key == scope.key)).scalar()
+        if scope_id is None:
+            return None
+        last = conn.execute(
+            select(snapshots.c.taken_at)
+            .where(snapshots.c.scope_id == scope_id, snapshots.c.taken_at < until)
+            .order_by(snapshots.c.taken_at.desc(), snapshots.c.id.desc())
+            .limit(1)
+        ).scalar()
+    if last is None:
+        return None
+    found = read_snapshots(store, scope_id=scope_id, since=last, until=until)
+    return found[-1] if found else None
+
+
 def read_snapshots(
     store: Store,
     *,
@@ -206,17 +224,22 @@ def read_snapshots(
         .order_by(snapshots.c.taken_at, snapshots.c.id)
     )
     totals_query = (
-        select(snapshot_totals)
+        select(
+            snapshot_totals.c.snapshot_id,
+            snapshot_totals.c.source,
+            snapshot_totals.c.provider,
+            snapshot_totals.c.workspace,
+            snapshot_totals.c.category,
+            snapshot_totals.c.count,
+        )
         .select_from(snapshot_totals.join(join, snapshots.c.id == snapshot_totals.c.snapshot_id))
         .where(and_(True, *conds))
     )
     with store.begin() as conn:
         rows = conn.execute(snap_query).all()
         by_snapshot: dict[int, list[Total]] = {}
-        for t in conn.execute(totals_query) if with_totals else ():
-            by_snapshot.setdefault(t.snapshot_id, []).append(
-                Total(t.source, t.provider, t.workspace, t.category, t._mapping["count"])
-            )
+        for snap_id, *values in conn.execute(totals_query).tuples() if with_totals else ():
+            by_snapshot.setdefault(snap_id, []).append(Total(*values))
     return [
         Snapshot(
             id=r.id,

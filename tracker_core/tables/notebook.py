@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,12 +41,13 @@ from tracker_core.errors import (
 )
 from tracker_core.flows.audit import AuditReport, UpgradeResult, split_roots
 from tracker_core.flows.binding import BindOutcome, ChooseFn, ExistingBinding, prepare
+from tracker_core.flows.history import History, parse_since
 from tracker_core.flows.service import TrackerService
 from tracker_core.flows.session import Identity, open_service
 from tracker_core.host.wire import Candidate
 from tracker_core.providers import normalize_provider
 from tracker_core.safe_text import clean_text
-from tracker_core.tables import frames, palette
+from tracker_core.tables import frames, history_frames, palette
 
 OVERVIEW_COLUMNS: dict[str, str] = {
     "provider": "category",
@@ -85,8 +87,19 @@ _CONFIDENCES = ["high", "medium", "low"]
 _UNKNOWN_WORKSPACE = "(unknown)"
 
 PathLike = str | Path
+Since = str | date | datetime | None
 Roots = PathLike | Sequence[PathLike] | None
 Providers = str | Sequence[str] | None
+
+
+def _since(since: Since) -> datetime | None:
+    if since is None:
+        return None
+    if isinstance(since, datetime):
+        return since if since.tzinfo else since.replace(tzinfo=UTC)
+    if isinstance(since, date):
+        return datetime.combine(since, time(), tzinfo=UTC)
+    return parse_since(since)
 
 
 def _typed_frame(columns: dict[str, str], data: dict[str, list[Any]]) -> pd.DataFrame:
@@ -251,10 +264,33 @@ class Workspace:
         """The audit as the library's ``AuditReport`` (what the frames are built from)."""
         return self.service.audit(self._roots(roots), _provider_list(providers))
 
-    def audit(self, roots: Roots = None) -> pd.DataFrame:
+    def audit(self, roots: Roots = None, record: bool = False) -> pd.DataFrame:
         """Every repo under ``roots`` (default: the repo roots setting) with its binding
-        state, reason and guidance, as ``sk-tracker audit`` shows it."""
-        return frames.audit_frame(self.audit_report(roots))
+        state, reason and guidance, as ``sk-tracker audit`` shows it. ``record=True``
+        also saves it in the history (see :meth:`history`, :meth:`changes`)."""
+        report = self.audit_report(roots)
+        if record:
+            inventories = self.service.discover_all()
+            self.service.record(
+                report, self._roots(roots), source="notebook", inventories=inventories
+            )
+        return frames.audit_frame(report)
+
+    def history(self, since: Since = None) -> pd.DataFrame:
+        """Recorded audits of this host and team, oldest first (``HISTORY_COLUMNS``):
+        when, who, and the repos in each state. ``since``: a date, a time, ``"7d"``."""
+        snaps = self._history().snapshots(host=self.host, team=self.team, since=_since(since))
+        return history_frames.history_frame(snaps)
+
+    def changes(self, since: Since = None) -> pd.DataFrame:
+        """What changed per repo (``CHANGE_COLUMNS``: newly stale, fixed, appeared, gone,
+        moved, changed, with before and after) from the audit recorded at ``since`` to
+        the newest; without ``since``, since the audit before the newest."""
+        found = self._history().changes(host=self.host, team=self.team, since=_since(since))
+        return history_frames.changes_frame(found)
+
+    def _history(self) -> History:
+        return self.service.history or History.from_settings(self.settings)
 
     def stale(self, roots: Roots = None) -> pd.DataFrame:
         """The audited repos whose binding_ref is deleted, disabled or another project's."""
