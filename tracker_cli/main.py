@@ -125,6 +125,14 @@ def bind(
         str | None,
         typer.Option("--bind-ref", help="Bind to this existing binding_ref (validated first)."),
     ] = None,
+    project_uuid: Annotated[
+        str | None,
+        typer.Option(
+            "--project-uuid",
+            help="With --bind-ref: the project identity an earlier bind gave the host but "
+            "could not write (that bind prints the whole command).",
+        ),
+    ] = None,
     select: Annotated[
         int | None,
         typer.Option(
@@ -181,7 +189,11 @@ def bind(
     _set_debug(debug)
     if sum(x is not None for x in (bind_ref, select, resource)) > 1:
         raise fail("give one of --bind-ref, --select or --resource, not both", EXIT_USAGE)
+    if project_uuid is not None and bind_ref is None:
+        raise fail("--project-uuid goes with --bind-ref", EXIT_USAGE)
     remote = parse_location(repo, path) if repo is not None and is_remote(repo) else None
+    if remote is not None and project_uuid is not None:
+        raise fail("--project-uuid goes with a local --repo folder", EXIT_USAGE)
     if remote is None and (path is not None or push_to_default):
         raise fail("--path and --push-to-default go with a git remote --repo URL", EXIT_USAGE)
     folder = find_repo(Path(repo) if repo is not None else None) if remote is None else None
@@ -251,6 +263,7 @@ def bind(
             resource=resource,
             choose=choose,
             confirm_rebind=confirm_rebind,
+            project_uuid=project_uuid,
         )
     if outcome.status == "declined":
         render.note(declined())

@@ -66,12 +66,22 @@ class ConfigConflictError(TrackerError):
 class ConfigNotWrittenError(TrackerError):
     """The host holds a new binding but the repo's config could not be written
     (permissions, disk, a changed project identity). Names the ``binding_ref`` and the
-    command that finishes the job once the cause is fixed."""
+    command that finishes the job once the cause is fixed; ``project_uuid`` is the
+    identity the bind derived and the host bound, when the file had none (pass it to
+    ``bind(..., bind_ref=..., project_uuid=...)``)."""
 
     def __init__(
-        self, repo: object, provider: str, binding_ref: str, reason: str, command: str
+        self,
+        repo: object,
+        provider: str,
+        binding_ref: str,
+        reason: str,
+        command: str,
+        *,
+        project_uuid: str | None = None,
     ) -> None:
         self.repo = str(repo)
+        self.project_uuid = project_uuid
         self.provider = provider
         self.binding_ref = binding_ref
         self.reason = " ".join(reason.split())

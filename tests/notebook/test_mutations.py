@@ -3,19 +3,21 @@ enforcement through the session policy, and no token anywhere in what comes back
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
 
+from tests.core.flows.test_persist import break_the_file, restore_the_file
 from tests.support.host import HostHandle
-from tests.support.repos import make_repo
+from tests.support.repos import COMMON, make_repo
 from tracker_core.config.config_io import load_config
 from tracker_core.errors import (
     AuthError,
     BindError,
+    ConfigNotWrittenError,
     PathNotAllowedError,
     PermissionDeniedError,
     SettingsError,
@@ -24,6 +26,7 @@ from tracker_core.errors import (
     TrackerError,
     UsageError,
 )
+from tracker_core.host.wire import Candidate
 from tracker_core.tables.notebook import Workspace, connect
 from tracker_host.demo_repos import DemoRepo
 
@@ -231,3 +234,27 @@ def test_token_never_appears_in_frames_reprs_or_errors(
     text = "\n".join(seen)
     assert token not in text and canary not in text
     assert "sk-test-admin" not in text
+
+
+def test_a_bind_whose_config_was_not_written_is_finished_with_its_project_uuid(
+    workspace: Workspace, repos_root: Path, host: HostHandle
+) -> None:
+    path = make_repo(repos_root, "fresh-notebook", COMMON)  # no project: derived
+
+    def choose_then_break(candidates: Sequence[Candidate]) -> Candidate:
+        break_the_file(path)
+        return candidates[0]
+
+    with pytest.raises(ConfigNotWrittenError) as err:
+        workspace.service.bind(path, "linear", choose=choose_then_break)
+    restore_the_file(path)
+    ref, bound_uuid = err.value.binding_ref, err.value.project_uuid
+    assert bound_uuid is not None
+
+    outcome = workspace.bind(path, "linear", bind_ref=ref, project_uuid=bound_uuid)
+
+    config = load_config(path)
+    assert outcome.status == "bound" and outcome.method == "bind_ref"
+    assert config.project is not None and config.project.uuid == bound_uuid
+    assert config.tracker is not None and config.tracker.binding_ref == ref
+    assert workspace.service.client.bind_validate("linear", ref, config.project).valid

@@ -9,30 +9,52 @@ step succeeded, and a failed host call never changes a file.
 from __future__ import annotations
 
 import logging
-import shlex
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
 
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
-from tracker_core.config.config_io import config_diff, load_config, update_tracker
-from tracker_core.config.config_model import TrackerProjectConfig, TrackerSection
-from tracker_core.config.file_lock import ConfigLockError
-from tracker_core.config.identity import ProjectIdentity, derive_identity, git_remote_slug
+from tracker_core.config.config_model import TrackerSection
 from tracker_core.errors import (
     BindError,
-    ConfigConflictError,
-    ConfigError,
     ConfigNotWrittenError,
     InvalidCandidateTokenError,
     NoCandidatesError,
-    PathNotAllowedError,
     SelectionOutOfRangeError,
     StaleBindingError,
     StoreError,
+    UsageError,
 )
 from tracker_core.flows.activity import ActivityLog
+from tracker_core.flows.bind_context import (
+    PENDING_REF as PENDING_REF,
+)
+from tracker_core.flows.bind_context import (
+    BindContext as BindContext,
+)
+from tracker_core.flows.bind_context import (
+    BindOutcome as BindOutcome,
+)
+from tracker_core.flows.bind_context import (
+    ExistingBinding as ExistingBinding,
+)
+from tracker_core.flows.bind_context import (
+    Method as Method,
+)
+from tracker_core.flows.bind_context import (
+    binding_changes as binding_changes,
+)
+from tracker_core.flows.bind_context import (
+    finish_command as finish_command,
+)
+from tracker_core.flows.bind_context import (
+    persist as persist,
+)
+from tracker_core.flows.bind_context import (
+    prepare as prepare,
+)
+from tracker_core.flows.bind_context import (
+    preview as preview,
+)
 from tracker_core.host.client import HostClient
 from tracker_core.host.wire import BindResult, Candidate, ResolveResult, Resource
 from tracker_core.providers import normalize_provider
@@ -40,157 +62,7 @@ from tracker_core.providers import normalize_provider
 log = logging.getLogger("tracker_core.flows.binding")
 
 ChooseFn = Callable[[Sequence[Candidate]], Candidate | None]
-ConfirmFn = Callable[["ExistingBinding"], bool]
-Method = Literal["exact", "selected", "bind_ref", "resource"]
-
-PENDING_REF = "(assigned by the host on confirm)"
-
-
-@dataclass(frozen=True)
-class ExistingBinding:
-    """The binding a bind would replace; ``stale_reason`` is the host's reason
-    (``mapping_deleted``, ``mapping_disabled``…) when its ref no longer validates."""
-
-    section: TrackerSection
-    stale_reason: str | None = None
-
-    @property
-    def stale(self) -> bool:
-        return self.stale_reason is not None
-
-
-@dataclass(frozen=True)
-class BindContext:
-    """A repo about to be bound: its config and the identity the host will see."""
-
-    repo: Path
-    provider: str
-    config: TrackerProjectConfig
-    identity: ProjectIdentity
-    identity_created: bool  # derived now; persisted together with the binding
-
-    @property
-    def existing(self) -> TrackerSection | None:
-        tracker = self.config.tracker
-        return tracker if tracker is not None and tracker.is_configured else None
-
-    def declined(self) -> BindOutcome:
-        previous = self.existing.binding_ref if self.existing else None
-        return BindOutcome(self.repo, self.provider, "declined", previous_ref=previous)
-
-
-@dataclass(frozen=True)
-class BindOutcome:
-    repo: Path
-    provider: str
-    status: Literal["bound", "declined"]
-    method: Method | None = None
-    binding_ref: str | None = None
-    display_label: str | None = None
-    provider_context: dict[str, str] = field(default_factory=dict)
-    previous_ref: str | None = None
-    config: TrackerProjectConfig | None = None
-
-
-def prepare(repo: Path, provider: str) -> BindContext:
-    """Load the config (a broken one raises ``ConfigError`` and is left alone; one
-    reached through a symlink ``PathNotAllowedError``) and the project identity,
-    deriving one when the file has none."""
-    name = normalize_provider(provider)
-    config = load_config(repo)
-    if config.symlinked:  # refused before the host is asked: it could never be written
-        raise PathNotAllowedError(
-            f"{config.path}: not bound because it is reached through a symlink "
-            "(bind the real repo instead)"
-        )
-    if config.project is not None:
-        identity, created = config.project, False
-    else:
-        identity, created = derive_identity(repo), True
-    if identity.repo_slug is None:
-        identity = identity.with_repo_slug(git_remote_slug(repo))
-    return BindContext(Path(repo), name, config, identity, created)
-
-
-def binding_changes(
-    ctx: BindContext, binding_ref: str, label: str | None, context: Mapping[str, str]
-) -> dict[str, object]:
-    """The tracker keys a bind writes. ``project_slug`` stays as the legacy routing
-    key: kept when present, else the project's slug."""
-    existing = ctx.config.tracker
-    slug = existing.project_slug if existing and existing.project_slug else ctx.identity.slug
-    changes: dict[str, object] = {
-        "provider": ctx.provider,
-        "binding_ref": binding_ref,
-        "project_slug": slug,
-        "display_label": label,
-        "provider_context": dict(context),
-    }
-    return changes
-
-
-def preview(
-    ctx: BindContext,
-    *,
-    binding_ref: str | None,
-    label: str | None,
-    context: Mapping[str, str] | None = None,
-) -> str:
-    """Unified diff of what a bind would write (the ref shown as pending when the host
-    has not assigned it yet)."""
-    changes = binding_changes(ctx, binding_ref or PENDING_REF, label, context or {})
-    project = ctx.identity if ctx.identity_created else None
-    return config_diff(ctx.config, changes, project=project)
-
-
-def finish_command(ctx: BindContext, binding_ref: str) -> str:
-    """The command that writes an already-made binding into the repo's config."""
-    return (
-        f"sk-tracker bind --provider {ctx.provider} --bind-ref {shlex.quote(binding_ref)} "
-        f"--repo {shlex.quote(str(ctx.repo))}"
-    )
-
-
-def persist(
-    ctx: BindContext,
-    binding_ref: str,
-    label: str | None,
-    context: Mapping[str, str],
-    *,
-    policy: AccessPolicy = ADMIN_ANYWHERE,
-) -> TrackerProjectConfig:
-    """Write a binding the host already holds. Under the config's lock the file is
-    read as it is now and the binding applied on top of it, again if another writer
-    replaced it meanwhile, so other writers' edits are kept and the binding lands.
-
-    A file that truly cannot be written (permissions, disk, refused path, or another
-    writer gave the repo a different project identity) raises
-    ``ConfigNotWrittenError`` with the ``binding_ref`` and the finishing command."""
-    root = policy.require_writable(ctx.repo)
-
-    def apply(current: TrackerProjectConfig) -> tuple[dict[str, object], ProjectIdentity | None]:
-        if current.project is not None and current.project.uuid != ctx.identity.uuid:
-            raise ConfigNotWrittenError(
-                ctx.repo,
-                ctx.provider,
-                binding_ref,
-                f"the file now holds another project identity ({current.project.uuid}); "
-                f"the host bound {ctx.identity.uuid}",
-                f"sk-tracker bind --provider {ctx.provider} --repo {shlex.quote(str(ctx.repo))}",
-            )
-        changes = binding_changes(replace(ctx, config=current), binding_ref, label, context)
-        project = ctx.identity if current.project is None and ctx.identity_created else None
-        return changes, project
-
-    try:
-        return update_tracker(ctx.config, apply, root=root)
-    except ConfigNotWrittenError:
-        raise
-    except (ConfigError, ConfigConflictError, ConfigLockError, PathNotAllowedError) as exc:
-        reason = exc.reason if isinstance(exc, ConfigError) else str(exc)
-        raise ConfigNotWrittenError(
-            ctx.repo, ctx.provider, binding_ref, reason, finish_command(ctx, binding_ref)
-        ) from None
+ConfirmFn = Callable[[ExistingBinding], bool]
 
 
 def select_candidate(result: ResolveResult, select: int) -> Candidate:
@@ -436,17 +308,21 @@ def bind(
     policy: AccessPolicy = ADMIN_ANYWHERE,
     activity: ActivityLog | None = None,
     resource: int | None = None,
+    project_uuid: str | None = None,
 ) -> BindOutcome:
     """The whole bind flow of ``sk-tracker bind``.
 
     exact match → auto-bind; candidates → ``select`` (1-based) or ``choose``;
     ``bind_ref`` → validated first and persisted only if valid; ``resource`` → that
     resource of the inventory. An existing binding is replaced only when
-    ``confirm_rebind`` agrees.
+    ``confirm_rebind`` agrees. ``project_uuid`` (with ``bind_ref``) finishes a bind
+    whose file was not written: see ``prepare``.
     """
     check_choice(bind_ref, select, resource)
+    if project_uuid is not None and bind_ref is None:
+        raise UsageError("a project uuid goes with a binding ref (--bind-ref)")
     policy.require_writable(repo)
-    ctx = prepare(repo, provider)
+    ctx = prepare(repo, provider, project_uuid=project_uuid)
     existing = ctx.existing
     if not rebind_agreed(client, ctx, confirm_rebind):
         return ctx.declined()

@@ -188,6 +188,7 @@ class TrackerService:
         choose: binding.ChooseFn | None = None,
         confirm_rebind: binding.ConfirmFn | bool = False,
         resource: int | None = None,
+        project_uuid: str | None = None,
     ) -> binding.BindOutcome:
         return binding.bind(
             self.client,
@@ -200,6 +201,7 @@ class TrackerService:
             resource=resource,
             policy=self.policy,
             activity=self.activity,
+            project_uuid=project_uuid,
         )
 
     def bind_remote(

@@ -337,11 +337,13 @@ class Workspace:
         select: int | None = None,
         bind_ref: str | None = None,
         rebind: bool = False,
+        project_uuid: str | None = None,
     ) -> BindOutcome:
         """Bind ``repo`` as ``sk-tracker bind`` does: an exact match binds at once;
         several candidates need ``select=N`` (see :meth:`candidates`); ``bind_ref``
-        is validated on the host before it is written. An existing binding is replaced
-        only with ``rebind=True``."""
+        is validated on the host before it is written (with ``project_uuid`` from a
+        ``ConfigNotWrittenError`` it finishes that bind). An existing binding is
+        replaced only with ``rebind=True``."""
         path = _repo_path(repo)
         self.service.policy.require_writable(path)
         name = normalize_provider(provider)
@@ -365,6 +367,7 @@ class Workspace:
             select=select,
             choose=_ask_for_selection(path, name),
             confirm_rebind=refuse_rebind,
+            project_uuid=project_uuid,
         )
 
     def rebind(
