@@ -2,6 +2,7 @@
 
 import altair as alt
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from tracker_core.tables import attention, palette, views
 from tracker_dashboard import entry, history_cache, hostdown, loaders, session
@@ -130,32 +131,52 @@ for _, row in inv.health.loc[~inv.health["connected"]].iterrows():
         f"**{md_text(row['provider'])}**: {md_text(row['guidance'])}", icon=":material/link_off:"
     )
 
+# Narrow number columns with short headers (the full name on hover), host resources
+# and local repos side by side per row group, so the tables fit a 1280 px window.
+N = 56
+
+
+def _n(label: str, help: str | None = None) -> ColumnConfig:
+    return st.column_config.NumberColumn(label, width=N, help=help)
+
+
 counts_config = {
-    "provider": st.column_config.TextColumn("Provider"),
-    "workspace": st.column_config.TextColumn("Workspace"),
-    "resources": st.column_config.NumberColumn("Resources"),
-    "bound": st.column_config.NumberColumn("Bound"),
-    "available": st.column_config.NumberColumn("Available"),
-    "repos": st.column_config.NumberColumn("Repos"),
-    "repos_bound": st.column_config.NumberColumn("Repos bound"),
-    "legacy": st.column_config.NumberColumn("Legacy"),
-    "pending_upgrades": st.column_config.NumberColumn("Upgrades pending"),
-    "stale": st.column_config.NumberColumn("Stale"),
-    "unbound": st.column_config.NumberColumn("Unbound"),
-    "misconfigured": st.column_config.NumberColumn("Misconfigured"),
-    "conflict": st.column_config.NumberColumn("Conflict"),
-    "unverified": st.column_config.NumberColumn("Unverified"),
+    "provider": st.column_config.TextColumn("Provider", width=95),
+    "where": st.column_config.TextColumn("Provider · workspace", width=170),
+    "resources": _n("Res.", "Resources on the host"),
+    "bound": _n("Bound", "Resources bound to a project"),
+    "available": _n("Free", "Resources available to bind"),
+    "repos": _n("Repos", "Repos under the roots"),
+    "repos_bound": _n("OK", "Repos bound and verified"),
+    "legacy": _n("Legacy", "Slug-only configs"),
+    "pending_upgrades": _n("Pend.", "Legacy repos the host can upgrade now"),
+    "stale": _n("Stale"),
+    "unbound": _n("Unbd.", "Unbound repos"),
+    "misconfigured": _n("Misc.", "Misconfigured repos"),
+    "conflict": _n("Confl.", "Repos in conflict"),
+    "unverified": _n("Unver.", "Repos not checked against the host"),
 }
 st.subheader("Per provider")
 per_provider = views.health_counts(inv.resources, aud.repos, by_workspace=False)
+# (Resources = bound + free: the total is in the metrics and the connectivity table.)
+SHOWN_COUNTS = [c for c in counts_config if c not in ("provider", "where", "resources")]
 st.dataframe(
     per_provider.drop(columns=["workspace"]),
+    column_order=["provider", *SHOWN_COUNTS],
     hide_index=True,
     column_config=counts_config,
     key="per_provider",
 )
 st.subheader("Per workspace")
-st.dataframe(by_workspace, hide_index=True, column_config=counts_config, key="per_workspace")
+where = by_workspace["provider"] + " · " + by_workspace["workspace"]
+per_workspace = by_workspace.assign(where=where)
+st.dataframe(
+    per_workspace,
+    column_order=["where", *SHOWN_COUNTS],
+    hide_index=True,
+    column_config=counts_config,
+    key="per_workspace",
+)
 
 if aud.report.provider_errors:
     for provider, message in aud.report.provider_errors.items():

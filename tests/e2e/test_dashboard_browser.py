@@ -206,3 +206,36 @@ def test_a_cli_bind_shows_on_the_activity_page(
         assert "bind" in cells and str(dash.path("mobile-app")) in cells, cells
     finally:
         page.close()
+
+
+# How far any scrollable box inside an element could scroll sideways.
+SIDEWAYS_OVERFLOW_JS = """el => {
+  let worst = 0;
+  for (const d of [el, ...el.querySelectorAll('*')]) {
+    const x = getComputedStyle(d).overflowX;
+    if (x === 'auto' || x === 'scroll') worst = Math.max(worst, d.scrollWidth - d.clientWidth);
+  }
+  return worst;
+}"""
+
+
+def test_the_overview_tables_fit_a_1280_px_window(
+    browser: Any, start_dashboard: Callable[[str], Dashboard]
+) -> None:
+    expect = _expect()
+    dash = start_dashboard("admin")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_page(page, dash, "", "Binding health by provider × workspace")
+        frames = page.get_by_test_id("stDataFrame")
+        expect(frames.nth(2)).to_be_attached()  # connectivity, per provider, per workspace
+        for i in range(frames.count()):
+            frame = frames.nth(i)
+            expect(frame.locator("canvas").first).to_be_attached()
+            frame.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)  # the grid settles its layout after drawing
+            overflow = frame.evaluate(SIDEWAYS_OVERFLOW_JS)
+            assert overflow <= 1, f"table {i} scrolls sideways by {overflow} px"
+        shot(page, "overview-1280")
+    finally:
+        page.close()
