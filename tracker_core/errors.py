@@ -120,7 +120,9 @@ class SelectionOutOfRangeError(BindError):
 
 
 class HostError(TrackerError):
-    """An error answered by (or about) the SaaS host."""
+    """An error answered by (or about) the SaaS host. ``host_says`` is what the host
+    itself said (its ``message`` or ``guidance``, already cleaned to plain text): it is
+    shown after the tool's own sentence and fix, so the user sees both."""
 
     def __init__(
         self,
@@ -130,8 +132,11 @@ class HostError(TrackerError):
         error_code: str | None = None,
         retryable: bool = False,
         user_action_required: bool = False,
+        host_says: str = "",
     ) -> None:
-        super().__init__(message)
+        self.host_says = " ".join(host_says.split())
+        said = self.host_says and self.host_says not in message
+        super().__init__(f"{message} — host says: {self.host_says}" if said else message)
         self.status_code = status_code
         self.error_code = error_code
         self.retryable = retryable
@@ -187,10 +192,18 @@ class HostRequestError(HostError):
 
 
 class StaleBindingError(HostError):
-    """The configured ``binding_ref`` no longer routes: deleted, disabled or owned by
-    another project. Never silently replaced by the legacy ``project_slug``."""
+    """The ``binding_ref`` does not route: never issued, another provider's, deleted,
+    disabled or owned by another project. Never silently replaced by the legacy
+    ``project_slug``. ``actual_provider`` is the provider the ref belongs to, when the
+    host said (``provider_mismatch``)."""
 
-    REASONS = ("mapping_deleted", "mapping_disabled", "project_mismatch")
+    REASONS = (
+        "binding_not_found",
+        "provider_mismatch",
+        "mapping_deleted",
+        "mapping_disabled",
+        "project_mismatch",
+    )
 
     def __init__(
         self,
@@ -200,20 +213,34 @@ class StaleBindingError(HostError):
         provider: str,
         status_code: int | None = None,
         error_code: str | None = None,
+        host_says: str = "",
+        actual_provider: str | None = None,
     ) -> None:
         self.binding_ref = binding_ref
         self.reason = reason
         self.provider = provider
-        what = {
-            "mapping_deleted": "was deleted on the host",
-            "mapping_disabled": "is disabled on the host",
-            "project_mismatch": "belongs to another project",
-        }.get(reason, f"is no longer valid ({reason})")
+        self.actual_provider = actual_provider
+        rebind = f"re-bind with: sk-tracker bind --provider {provider}"
+        if reason == "binding_not_found":
+            fix = f"bind with: sk-tracker bind --provider {provider}"
+            text = f"no binding {binding_ref} on the host; {fix}"
+        elif reason == "provider_mismatch" and actual_provider and actual_provider != provider:
+            text = f"{binding_ref} is a {actual_provider} binding; use --provider {actual_provider}"
+        elif reason == "provider_mismatch":
+            text = f"{binding_ref} is not a {provider} binding; check --provider"
+        else:
+            what = {
+                "mapping_deleted": "was deleted on the host",
+                "mapping_disabled": "is disabled on the host",
+                "project_mismatch": "belongs to another project",
+            }.get(reason, f"is no longer valid ({reason})")
+            text = f"binding {binding_ref} {what}; {rebind}"
         super().__init__(
-            f"binding {binding_ref} {what}; re-bind with: sk-tracker bind --provider {provider}",
+            text,
             status_code=status_code,
             error_code=error_code,
             user_action_required=True,
+            host_says=host_says,
         )
 
 

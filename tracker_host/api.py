@@ -181,7 +181,9 @@ def bind_validate(
     body: BindValidateRequest,
     access: Annotated[Access, Depends(access_body)],
 ) -> dict[str, Any]:
-    """200 with ``valid: true`` and display metadata, or ``valid: false`` with a reason."""
+    """200 with ``valid: true`` and display metadata, or ``valid: false`` with a reason:
+    binding_not_found, provider_mismatch, mapping_deleted, mapping_disabled or
+    project_mismatch."""
     return runtime_of(request).service.validate(
         provider_of(access), body.binding_ref, body.project_identity
     )

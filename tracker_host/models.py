@@ -130,7 +130,15 @@ class ValidBinding(_Response):
 class InvalidBinding(_Response):
     valid: Literal[False]
     binding_ref: str
-    reason: Literal["mapping_deleted", "mapping_disabled", "project_mismatch"]
+    # The provider the ref belongs to (the one asked about when the ref is unknown).
+    provider: str
+    reason: Literal[
+        "binding_not_found",
+        "provider_mismatch",
+        "mapping_deleted",
+        "mapping_disabled",
+        "project_mismatch",
+    ]
     guidance: str
 
 

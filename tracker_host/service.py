@@ -15,17 +15,20 @@ from .settings import HostSettings
 from .state import InstallationState
 from .store import MappingRow, Store
 
+_GUIDANCE = {
+    "binding_not_found": "This host never issued binding {ref}.",
+    "provider_mismatch": "Binding {ref} belongs to {actual}, not {provider}.",
+    "mapping_deleted": "Binding {ref} was deleted.",
+    "mapping_disabled": "Binding {ref} is disabled; an admin can re-enable it.",
+    "project_mismatch": "Binding {ref} belongs to another project.",
+}
 
-def _guidance(provider: str, reason: str) -> str:
-    what = {
-        "mapping_deleted": "was deleted or never existed",
-        "mapping_disabled": "is disabled",
-        "project_mismatch": "belongs to another project",
-    }[reason]
+
+def _guidance(provider: str, reason: str, ref: str, actual: str) -> str:
+    what = _GUIDANCE[reason].format(ref=ref, provider=provider, actual=actual)
     return (
-        f"This binding {what}. Bind the project again: "
-        f"`sk-tracker bind --provider {provider}` (or `spec-kitty tracker bind "
-        f"--provider {provider}`)."
+        f"{what} Bind the project again: `sk-tracker bind --provider {actual}` "
+        f"(or `spec-kitty tracker bind --provider {actual}`)."
     )
 
 
@@ -170,7 +173,13 @@ class HostService:
         self, provider: str, binding_ref: str, identity: ProjectIdentity
     ) -> dict[str, Any]:
         mapping = self.store.mapping(binding_ref)
-        if mapping is None or mapping.provider != provider or mapping.status == "deleted":
+        # The ref's own provider: a client told "use --provider X" can fix its call.
+        actual = mapping.provider if mapping is not None else provider
+        if mapping is None:
+            reason = "binding_not_found"
+        elif mapping.provider != provider:
+            reason = "provider_mismatch"
+        elif mapping.status == "deleted":
             reason = "mapping_deleted"
         elif mapping.status == "disabled":
             reason = "mapping_disabled"
@@ -187,8 +196,9 @@ class HostService:
         return {
             "valid": False,
             "binding_ref": binding_ref,
+            "provider": actual,
             "reason": reason,
-            "guidance": _guidance(provider, reason),
+            "guidance": _guidance(provider, reason, binding_ref, actual),
         }
 
     # -- status and mappings -------------------------------------------------------------

@@ -200,7 +200,8 @@ def test_stale_binding_names_the_ref_and_the_fix(cli: Cli, repos: Path) -> None:
         assert result.code == 1, result
         line = result.one_error_line()
         assert m.binding_ref in line
-        assert line.endswith(f"sk-tracker bind --provider {m.provider}")
+        # The tool's fix, then what the host said about it.
+        assert f"sk-tracker bind --provider {m.provider} — host says: " in line
         assert result.out == ""
         assert config_bytes(repo) == before
 

@@ -35,29 +35,44 @@ def test_validate_active_ref_of_the_project(host: HostHandle) -> None:
 
 
 @pytest.mark.parametrize(
-    ("ref_of", "uuid_of", "provider", "reason"),
+    ("ref_of", "uuid_of", "provider", "reason", "owner"),
     [
-        ("DELETED_SEARCH", "DELETED_SEARCH", "linear", "mapping_deleted"),
-        ("DISABLED_CRM", "DISABLED_CRM", "jira", "mapping_disabled"),
-        ("MY_PROJECT", "PAYMENTS", "linear", "project_mismatch"),
-        ("PAYMENTS", "PAYMENTS", "linear", "mapping_deleted"),  # a jira ref asked as linear
+        ("DELETED_SEARCH", "DELETED_SEARCH", "linear", "mapping_deleted", "linear"),
+        ("DISABLED_CRM", "DISABLED_CRM", "jira", "mapping_disabled", "jira"),
+        ("MY_PROJECT", "PAYMENTS", "linear", "project_mismatch", "linear"),
+        ("PAYMENTS", "PAYMENTS", "linear", "provider_mismatch", "jira"),  # a jira ref as linear
     ],
 )
 def test_validate_invalid_refs(
-    host: HostHandle, ref_of: str, uuid_of: str, provider: str, reason: str
+    host: HostHandle, ref_of: str, uuid_of: str, provider: str, reason: str, owner: str
 ) -> None:
     ref = getattr(host.seed, ref_of).binding_ref
     body = _validate(host, provider, ref, getattr(host.seed, uuid_of).project_uuid)
-    assert set(body) == {"valid", "binding_ref", "reason", "guidance"}
+    assert set(body) == {"valid", "binding_ref", "provider", "reason", "guidance"}
     assert body["valid"] is False
     assert body["binding_ref"] == ref
     assert body["reason"] == reason
-    assert f"--provider {provider}" in body["guidance"]
+    # The answer names the ref's own provider, and the guidance binds with it.
+    assert body["provider"] == owner
+    assert f"--provider {owner}" in body["guidance"]
 
 
-def test_validate_unknown_ref_is_mapping_deleted(host: HostHandle) -> None:
+def test_validate_a_ref_never_issued_is_binding_not_found(host: HostHandle) -> None:
     body = _validate(host, "linear", "srm_00000000000000000000000000", "any")
-    assert (body["valid"], body["reason"]) == (False, "mapping_deleted")
+    assert (body["valid"], body["reason"], body["provider"]) == (
+        False,
+        "binding_not_found",
+        "linear",
+    )
+
+
+def test_validate_a_deleted_ref_of_another_provider_is_a_provider_mismatch(
+    host: HostHandle,
+) -> None:
+    # Wrong provider comes first: "use --provider X" is the fix that makes sense.
+    deleted = host.seed.DELETED_SEARCH
+    body = _validate(host, "github", deleted.binding_ref, deleted.project_uuid)
+    assert (body["reason"], body["provider"]) == ("provider_mismatch", "linear")
 
 
 def test_validate_still_checks_access_first(host: HostHandle) -> None:

@@ -1,80 +1,93 @@
-"""Pydantic models of every payload the host sends (DESIGN §4).
+"""Pydantic models of every payload the host sends (DESIGN §4, "Reading the host").
 
 They sit at the edge: the client validates each response into one of these, so the
-rest of the library never touches raw JSON. Unknown keys are ignored (a newer host
-may send more); nullable keys may be missing and read as ``None``. Text is kept as
-the host sent it: renderers pass it through ``safe_text.clean_text``.
+rest of the library never touches raw JSON. Each model is a tolerant reader: it
+requires only the keys its flow uses and takes a documented default for the rest.
+Text is kept as the host sent it: renderers pass it through ``safe_text.clean_text``.
 
-Leniencies, each because a real host could plausibly send it:
-- ``provider_context`` ``null`` is ``{}``; non-string values become strings
-  (numbers and booleans as text, lists/objects as JSON) and ``null`` values are
-  dropped, so it is always ``dict[str, str]``.
-- enumerated values (``confidence``, ``match_type``, ``status``, ``role``...) are
-  read case-insensitively.
-- an empty string where an optional ref or slug goes reads as ``None``.
+Required (a missing one is a protocol error naming endpoint and key):
+
+| model | required keys |
+|---|---|
+| ``Resource`` | ``candidate_token``, ``display_label`` |
+| ``ResourceList`` | ``resources`` |
+| ``ResolveResult`` | ``match_type`` (and, for ``exact``, ``candidate_token`` or ``binding_ref``) |
+| ``Candidate`` | ``candidate_token``, ``display_label`` |
+| ``BindResult`` | ``binding_ref`` |
+| ``ValidateResult`` | ``valid`` |
+| ``InstallationBinding``, ``Mapping`` | ``binding_ref`` (a mapping also ``status``) |
+| ``MappingList`` | ``mappings`` |
+| ``Me`` | ``role`` |
+
+Defaults, each because a real host could plausibly send less or differently:
+- ``provider`` missing: the provider the request named; a ``binding_ref`` missing
+  from bind-validate: the ref the request named (both via the validation context).
+- ``display_label`` missing where only display needs it: the ``binding_ref``.
+- ``provider_context`` ``null`` or missing is ``{}``; non-string values become
+  strings (numbers and booleans as text, lists/objects as JSON), ``null`` values
+  are dropped, so it is always ``dict[str, str]``.
+- ``connected`` missing: read from a ``status`` text (``connected``/``active``/
+  ``ok``) when there is one, else true (the host answered). ``configured``: true.
+- ``bindings`` as a list or as a count; ``binding_count`` holds the count either way.
+- ``confidence`` missing or unknown: ``low``; ``sort_position`` missing: the order
+  sent; ``match_reason`` missing: empty.
+- datetimes with ``Z``, offsets or fractions; a naive one is UTC; one that cannot be
+  read is ``None`` (they are display-only).
+- enumerated values are read case-insensitively; an empty string where an optional
+  ref or slug goes reads as ``None``; unknown keys are ignored everywhere.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping as AbcMapping
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-
-def _context(value: Any) -> Any:
-    if value is None:
-        return {}
-    if not isinstance(value, AbcMapping):
-        return value  # pydantic reports "should be a valid dictionary"
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if item is None:
-            continue
-        if isinstance(item, str):
-            out[str(key)] = item
-        elif isinstance(item, bool):
-            out[str(key)] = "true" if item else "false"
-        elif isinstance(item, int | float):
-            out[str(key)] = str(item)
-        else:
-            out[str(key)] = json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)
-    return out
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _blank_is_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-ProviderContext = Annotated[dict[str, str], BeforeValidator(_context)]
-NonEmpty = Annotated[str, Field(min_length=1)]
-OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
-Confidence = Annotated[Literal["high", "medium", "low"], BeforeValidator(_lower)]
-MatchType = Annotated[Literal["exact", "candidates", "none"], BeforeValidator(_lower)]
-BindingStatus = Annotated[Literal["active", "disabled"], BeforeValidator(_lower)]
-MappingStatus = Annotated[Literal["active", "disabled", "deleted"], BeforeValidator(_lower)]
-Role = Annotated[Literal["admin", "viewer"], BeforeValidator(_lower)]
-IdentityPathType = Annotated[Literal["binding_ref", "project_slug"], BeforeValidator(_lower)]
+from tracker_core.host.wire_types import (
+    BindingStatus,
+    Confidence,
+    IdentityPathType,
+    MappingStatus,
+    MatchType,
+    NonEmpty,
+    OptionalText,
+    ProviderContext,
+    Role,
+    When,
+    blank_is_none,
+    connected_from_status,
+    fill_from_request,
+    label_from_ref,
+    lower,
+)
 
 
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, data: Any) -> Any:
+        # ``null`` for a key that has a default reads as that default (a host that
+        # sends ``"connected": null`` has said nothing about it).
+        if not isinstance(data, AbcMapping):
+            return data
+        fields = cls.model_fields
+        return {
+            k: v
+            for k, v in data.items()
+            if not (v is None and k in fields and not fields[k].is_required())
+        }
 
 
 # --- 1. resources ------------------------------------------------------------------
@@ -83,21 +96,32 @@ class WireModel(BaseModel):
 class Resource(WireModel):
     candidate_token: NonEmpty
     display_label: str
-    provider: str
+    provider: str = ""
     provider_context: ProviderContext = Field(default_factory=dict)
     binding_ref: OptionalText = None
     bound_project_slug: OptionalText = None
-    bound_at: datetime | None = None
+    bound_at: When = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        return fill_from_request(data, info, "provider")
 
     @property
     def is_bound(self) -> bool:
+        """Held by a mapping (active or disabled): ``discovery`` tells which."""
         return self.binding_ref is not None
 
 
 class ResourceList(WireModel):
     resources: list[Resource]
     installation_id: OptionalText = None
-    provider: str
+    provider: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        return fill_from_request(data, info, "provider")
 
 
 # --- 2. bind-resolve ---------------------------------------------------------------
@@ -106,8 +130,8 @@ class ResourceList(WireModel):
 class Candidate(WireModel):
     candidate_token: NonEmpty
     display_label: str
-    confidence: Confidence
-    match_reason: str
+    confidence: Confidence = "low"
+    match_reason: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = ""
     sort_position: int
 
 
@@ -118,11 +142,31 @@ class ResolveResult(WireModel):
     candidates: list[Candidate] = Field(default_factory=list)
     display_label: OptionalText = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _positions(cls, data: Any) -> Any:
+        # A candidate without ``sort_position`` keeps the place the host sent it in.
+        if not isinstance(data, AbcMapping):
+            return data
+        data = dict(data)
+        items = data.get("candidates")
+        if items is None:
+            data["candidates"] = []
+        elif isinstance(items, list):
+            data["candidates"] = [
+                {**c, "sort_position": i}
+                if isinstance(c, AbcMapping) and c.get("sort_position") is None
+                else c
+                for i, c in enumerate(items)
+            ]
+        return data
+
     @field_validator("candidates")
     @classmethod
     def _in_sort_order(cls, candidates: list[Candidate]) -> list[Candidate]:
-        # The host sends them ordered; sorting here lets readers rely on it regardless.
-        return sorted(candidates, key=lambda c: c.sort_position)
+        # Numbered 0..n-1 in the host's order, so ``--select N`` always has a match.
+        ordered = sorted(candidates, key=lambda c: c.sort_position)
+        return [c.model_copy(update={"sort_position": i}) for i, c in enumerate(ordered)]
 
     @model_validator(mode="after")
     def _exact_has_target(self) -> ResolveResult:
@@ -137,19 +181,33 @@ class ResolveResult(WireModel):
 class BindResult(WireModel):
     binding_ref: NonEmpty
     display_label: str
-    provider: str
+    provider: str = ""
     provider_context: ProviderContext = Field(default_factory=dict)
-    bound_at: datetime | None = None
+    bound_at: When = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        return label_from_ref(fill_from_request(data, info, "provider"))
 
 
 class ValidateResult(WireModel):
+    """``provider`` on an invalid answer is the provider the ref belongs to, when the
+    host says (``provider_mismatch``)."""
+
     valid: bool
     binding_ref: NonEmpty
     display_label: OptionalText = None
     provider: OptionalText = None
     provider_context: ProviderContext = Field(default_factory=dict)
-    reason: OptionalText = None
+    reason: Annotated[str | None, BeforeValidator(lambda v: blank_is_none(lower(v)))] = None
     guidance: OptionalText = None
+    message: OptionalText = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        return fill_from_request(data, info, "binding_ref")
 
 
 # --- 5. status ---------------------------------------------------------------------
@@ -160,18 +218,25 @@ class IdentityPath(WireModel):
 
 
 class ProjectStatus(WireModel):
-    """Status of one project (routed by ``binding_ref`` or legacy ``project_slug``).
-    ``configured`` is required: it is what tells this shape from installation-wide."""
+    """Status of one project (routed by ``binding_ref`` or legacy ``project_slug``)."""
 
-    provider: str
-    configured: bool
-    connected: bool
+    provider: str = ""
+    configured: bool = True
+    connected: bool = True
     binding_ref: OptionalText = None
     display_label: OptionalText = None
     provider_context: ProviderContext = Field(default_factory=dict)
     project_slug: OptionalText = None
     sync_state: OptionalText = None
     identity_path: IdentityPath | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        data = connected_from_status(fill_from_request(data, info, "provider"))
+        if isinstance(data, AbcMapping) and not isinstance(data.get("identity_path"), AbcMapping):
+            data = {**data, "identity_path": None}
+        return data
 
 
 class InstallationBinding(WireModel):
@@ -180,16 +245,43 @@ class InstallationBinding(WireModel):
     project_uuid: OptionalText = None
     display_label: str
     provider_context: ProviderContext = Field(default_factory=dict)
-    status: BindingStatus
-    bound_at: datetime | None = None
+    status: BindingStatus = "active"
+    bound_at: When = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return label_from_ref(data)
 
 
 class InstallationStatus(WireModel):
-    provider: str
-    connected: bool
+    """``bindings`` may come as a list or as a count: ``binding_count`` is the count
+    either way, and ``bindings`` is empty when only the count was sent."""
+
+    provider: str = ""
+    connected: bool = True
     installation_id: OptionalText = None
-    resource_count: int = Field(ge=0)
+    resource_count: int | None = Field(default=None, ge=0)
     bindings: list[InstallationBinding] = Field(default_factory=list)
+    binding_count: int = Field(default=0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        data = connected_from_status(fill_from_request(data, info, "provider"))
+        if not isinstance(data, AbcMapping):
+            return data
+        data = dict(data)
+        bindings = data.get("bindings")
+        if bindings is None:
+            data["bindings"] = []
+            data.setdefault("binding_count", 0)
+        elif isinstance(bindings, int) and not isinstance(bindings, bool):
+            data["bindings"] = []
+            data["binding_count"] = bindings
+        elif isinstance(bindings, list):
+            data["binding_count"] = len(bindings)
+        return data
 
 
 # --- 6. mappings -------------------------------------------------------------------
@@ -202,21 +294,31 @@ class Mapping(WireModel):
     project_uuid: OptionalText = None
     project_slug: OptionalText = None
     status: MappingStatus
-    bound_at: datetime | None = None
-    updated_at: datetime | None = None
+    bound_at: When = None
+    updated_at: When = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        return label_from_ref(data)
 
 
 class MappingList(WireModel):
-    provider: str
+    provider: str = ""
     mappings: list[Mapping]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        return fill_from_request(data, info, "provider")
 
 
 # --- 7. me -------------------------------------------------------------------------
 
 
 class Me(WireModel):
-    user: str
-    team_slug: str
+    user: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = ""
+    team_slug: Annotated[str, BeforeValidator(lambda v: "" if v is None else v)] = ""
     role: Role
 
 
@@ -224,27 +326,40 @@ class Me(WireModel):
 
 
 class ErrorEnvelope(WireModel):
-    """The one error shape. Some hosts send the code as ``code``: both are read,
-    ``error_code`` first."""
+    """The one error shape, read tolerantly: the code as ``error_code`` or ``code``,
+    the category as ``error_category`` or ``category`` (the first non-empty wins). An
+    envelope without any code has ``error_code`` empty: the client then goes by the
+    HTTP status."""
 
-    error_code: NonEmpty
+    error_code: str = ""
     message: str = ""
     error_category: OptionalText = None
     retryable: bool = False
     user_action_required: bool = False
     retry_after_seconds: int | None = None
+    guidance: OptionalText = None
 
     @model_validator(mode="before")
     @classmethod
-    def _code_alias(cls, data: Any) -> Any:
-        if isinstance(data, AbcMapping):
-            data = dict(data)
-            code = data.get("error_code")
-            if not (isinstance(code, str) and code.strip()):
-                data["error_code"] = data.get("code")
-            if data.get("message") is None:
-                data["message"] = ""
-            after = data.get("retry_after_seconds")
-            if isinstance(after, float) and math.isfinite(after):
-                data["retry_after_seconds"] = math.ceil(after)
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, AbcMapping):
+            return data
+        data = dict(data)
+        for name, alias in (("error_code", "code"), ("error_category", "category")):
+            value = data.get(name)
+            if not (isinstance(value, str) and value.strip()):
+                alias_value = data.get(alias)
+                data[name] = alias_value if isinstance(alias_value, str) else None
+        data["error_code"] = (data.get("error_code") or "").strip().lower()
+        for key in ("message", "guidance"):
+            if not isinstance(data.get(key), str):
+                data[key] = "" if key == "message" else None
+        for key in ("retryable", "user_action_required"):
+            if not isinstance(data.get(key), bool):
+                data[key] = False
+        after = data.get("retry_after_seconds")
+        if isinstance(after, float) and math.isfinite(after):
+            data["retry_after_seconds"] = math.ceil(after)
+        elif not isinstance(after, int) or isinstance(after, bool):
+            data["retry_after_seconds"] = None
         return data

@@ -203,13 +203,13 @@ def test_repo_with_unknown_ref_and_no_identity_is_settled_by_the_host(
     service: TrackerService, tmp_path: Path
 ) -> None:
     """No project section and a ref the listings do not hold: the host is still asked
-    (under a placeholder identity) and says the mapping does not exist."""
+    (under a placeholder identity) and says it never issued that ref."""
     config = COMMON + tracker_section(
         "linear", binding_ref="srm_01ZZZZZZZZZZZZZZZZZZZZZZZZ", project_slug="x"
     )
     make_repo(tmp_path, "no-identity", config)
     report = service.audit([tmp_path])
     assert [(r.repo.name, r.state) for r in report.rows] == [
-        ("no-identity", "stale:mapping_deleted")
+        ("no-identity", "stale:binding_not_found")
     ]
     assert report.validate_calls == 1

@@ -87,8 +87,12 @@ def test_required_keys_and_empty_identifiers_are_refused():
 def test_timestamps_parse_with_their_zone():
     bound = Resource.model_validate({**RESOURCE, "bound_at": "2025-03-01T12:00:00Z"})
     assert bound.bound_at == datetime(2025, 3, 1, 12, tzinfo=UTC)
-    with pytest.raises(ValidationError, match="bound_at"):
-        Resource.model_validate({**RESOURCE, "bound_at": "last tuesday"})
+    offset = Resource.model_validate({**RESOURCE, "bound_at": "2025-03-01T14:00:00.25+02:00"})
+    assert offset.bound_at == datetime(2025, 3, 1, 12, 0, 0, 250000, tzinfo=UTC)
+    naive = Resource.model_validate({**RESOURCE, "bound_at": "2025-03-01 12:00:00"})
+    assert naive.bound_at == datetime(2025, 3, 1, 12, tzinfo=UTC)
+    # Display-only: a timestamp that cannot be read is unknown, not a failed discovery.
+    assert Resource.model_validate({**RESOURCE, "bound_at": "last tuesday"}).bound_at is None
 
 
 def test_enumerations_are_case_insensitive_but_closed():
@@ -133,13 +137,14 @@ def test_validate_result_invalid_shape():
     assert result.provider_context == {} and result.display_label is None
 
 
-def test_project_status_requires_configured_and_installation_status_counts():
-    with pytest.raises(ValidationError, match="configured"):
-        ProjectStatus.model_validate({"provider": "linear", "connected": True})
+def test_status_models_take_documented_defaults():
+    status = ProjectStatus.model_validate({}, context={"provider": "linear"})
+    assert (status.provider, status.configured, status.connected) == ("linear", True, True)
+    assert ProjectStatus.model_validate({"status": "disconnected"}).connected is False
+    counted = InstallationStatus.model_validate({"bindings": 3})
+    assert (counted.bindings, counted.binding_count, counted.resource_count) == ([], 3, None)
     with pytest.raises(ValidationError, match="resource_count"):
-        InstallationStatus.model_validate(
-            {"provider": "linear", "connected": True, "resource_count": -1, "bindings": []}
-        )
+        InstallationStatus.model_validate({"resource_count": -1, "bindings": []})
 
 
 def test_error_envelope_reads_code_as_an_alias():
@@ -167,6 +172,10 @@ def test_error_envelope_defaults_and_refusals():
         ErrorEnvelope.model_validate({"code": "x", "retry_after_seconds": 1.2}).retry_after_seconds
         == 2
     )
-    for not_an_envelope in ({"detail": "Not Found"}, {"error_code": ""}, ["x"], "text"):
+    aliased = ErrorEnvelope.model_validate({"code": "Forbidden", "category": "team"})
+    assert (aliased.error_code, aliased.error_category) == ("forbidden", "team")
+    # No code at all: empty, and the client goes by the HTTP status.
+    assert ErrorEnvelope.model_validate({"message": "nope"}).error_code == ""
+    for not_an_envelope in (["x"], "text", None):
         with pytest.raises(ValidationError):
             ErrorEnvelope.model_validate(not_an_envelope)
