@@ -58,6 +58,7 @@ from tracker_core.flows.bind_context import (
 from tracker_core.host.client import HostClient
 from tracker_core.host.wire import BindResult, Candidate, ResolveResult, Resource
 from tracker_core.providers import normalize_provider
+from tracker_core.safe_text import clean_text
 
 log = logging.getLogger("tracker_core.flows.binding")
 
@@ -88,28 +89,54 @@ def _confirm_token(
     client: HostClient,
     ctx: BindContext,
     token: str,
-    label: str,
-    refetch: Callable[[], Sequence[tuple[str, str]]],
+    fresh_token: Callable[[], str | None],
     policy: AccessPolicy,
 ) -> BindResult:
-    """bind-confirm; an expired or consumed candidate token is re-fetched once (by
-    its label) and the confirm retried once, with a new idempotency key."""
+    """bind-confirm; an expired or consumed candidate token is re-resolved once
+    (``fresh_token``) and the confirm retried once. The retry is a new request (a new
+    token), so it carries a new idempotency key."""
     policy.require_mutation("bind resources")
     try:
         return client.bind_confirm(ctx.provider, token, ctx.identity)
     except InvalidCandidateTokenError:
-        fresh = [t for t, lbl in refetch() if lbl == label]
-        if not fresh:
-            raise
-        return client.bind_confirm(ctx.provider, fresh[0], ctx.identity)
+        log.debug("candidate token refused; resolving again")
+        fresh = fresh_token()
+    if fresh is None:
+        raise BindError(
+            "the host no longer offers the chosen resource to this project; "
+            f"run the bind again: sk-tracker bind --provider {ctx.provider}"
+        )
+    try:
+        return client.bind_confirm(ctx.provider, fresh, ctx.identity)
+    except InvalidCandidateTokenError as exc:
+        raise BindError(
+            "the host refused the candidate token again after resolving anew; "
+            f"run the bind again: sk-tracker bind --provider {ctx.provider}"
+        ) from exc
 
 
-def _resolve_tokens(client: HostClient, ctx: BindContext) -> list[tuple[str, str]]:
+def _resolved_token(client: HostClient, ctx: BindContext, label: str | None) -> str | None:
+    """A fresh candidate token from bind-resolve: the exact match's when ``label`` is
+    None, else the candidate (or exact match) shown with that label."""
     result = client.bind_resolve(ctx.provider, ctx.identity)
-    pairs = [(c.candidate_token, c.display_label) for c in result.candidates]
-    if result.candidate_token and result.display_label:
-        pairs.insert(0, (result.candidate_token, result.display_label))
-    return pairs
+    if label is None:
+        return result.candidate_token if result.match_type == "exact" else None
+    if result.candidate_token and result.display_label == label:
+        return result.candidate_token
+    return next((c.candidate_token for c in result.candidates if c.display_label == label), None)
+
+
+def confirm_exact(
+    client: HostClient,
+    ctx: BindContext,
+    candidate_token: str,
+    *,
+    policy: AccessPolicy = ADMIN_ANYWHERE,
+) -> BindResult:
+    """Confirm an exact match the host offered as a candidate token."""
+    return _confirm_token(
+        client, ctx, candidate_token, lambda: _resolved_token(client, ctx, None), policy
+    )
 
 
 def confirm_candidate(
@@ -123,8 +150,7 @@ def confirm_candidate(
         client,
         ctx,
         candidate.candidate_token,
-        candidate.display_label,
-        lambda: _resolve_tokens(client, ctx),
+        lambda: _resolved_token(client, ctx, candidate.display_label),
         policy,
     )
 
@@ -138,17 +164,19 @@ def confirm_resource(
 ) -> BindResult:
     """Bind to a resource picked from the inventory (its candidate token)."""
 
-    def refetch() -> list[tuple[str, str]]:
+    def refetch() -> str | None:
         workspace = resource.provider_context.get("workspace_name")
-        return [
-            (r.candidate_token, r.display_label)
-            for r in client.resources(ctx.provider).resources
-            if r.provider_context.get("workspace_name") == workspace
-        ]
+        return next(
+            (
+                r.candidate_token
+                for r in client.resources(ctx.provider).resources
+                if r.display_label == resource.display_label
+                and r.provider_context.get("workspace_name") == workspace
+            ),
+            None,
+        )
 
-    return _confirm_token(
-        client, ctx, resource.candidate_token, resource.display_label, refetch, policy
-    )
+    return _confirm_token(client, ctx, resource.candidate_token, refetch, policy)
 
 
 def existing_binding(
@@ -163,11 +191,17 @@ def existing_binding(
 
 
 def validate_ref(client: HostClient, ctx: BindContext, binding_ref: str) -> BindResult:
-    """bind-validate a ref; an invalid one raises ``StaleBindingError`` (nothing written)."""
+    """bind-validate a ref; an invalid one raises ``StaleBindingError`` naming the
+    host's reason and carrying what the host said (nothing written)."""
     result = client.bind_validate(ctx.provider, binding_ref, ctx.identity)
     if not result.valid:
+        said = result.guidance or result.message or ""
         raise StaleBindingError(
-            binding_ref=binding_ref, reason=result.reason or "invalid", provider=ctx.provider
+            binding_ref=binding_ref,
+            reason=result.reason or "invalid",
+            provider=ctx.provider,
+            host_says=clean_text(said, max_len=300),
+            actual_provider=result.provider,
         )
     return BindResult(
         binding_ref=result.binding_ref,
@@ -251,8 +285,7 @@ def host_bind(
         result = validate_ref(client, ctx, resolved.binding_ref)
     elif resolved.match_type == "exact" and resolved.candidate_token:
         method = "exact"
-        policy.require_mutation("bind resources")
-        result = client.bind_confirm(ctx.provider, resolved.candidate_token, ctx.identity)
+        result = confirm_exact(client, ctx, resolved.candidate_token, policy=policy)
     elif resolved.candidates:
         method = "selected"
         if select is not None:
