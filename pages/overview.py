@@ -38,10 +38,18 @@ if not todo.empty:
 day, since = history_cache.day_deltas(current, t)
 
 st.caption("Resources on the host")
-cols = list(st.columns(3))
+cols = list(st.columns(4))
 cols[0].metric("Resources", t.resources, day.get("resources"), "off", border=True)
 cols[1].metric("Bound", t.bound, day.get("bound"), "off", border=True)
-cols[2].metric("Available", t.available, day.get("available"), "off", border=True)
+cols[2].metric(
+    "Disabled",
+    t.disabled,
+    day.get("disabled"),
+    "off",
+    help="Held by a disabled mapping: neither bound nor free",
+    border=True,
+)
+cols[3].metric("Available", t.available, day.get("available"), "off", border=True)
 
 st.caption(f"Repositories under the roots ({t.repos})")
 cols = list(st.columns(5))
@@ -104,7 +112,7 @@ if len(long):
     left, right = st.columns(2)
     with left:
         st.caption("Resources on the host")
-        st.altair_chart(stacked("resources", ["bound", "available"]), width="stretch")
+        st.altair_chart(stacked("resources", ["bound", "disabled", "available"]), width="stretch")
     with right:
         st.caption("Local repositories by binding state")
         repo_states = [c for c in palette.STATES if c != "available"]
@@ -122,6 +130,7 @@ st.dataframe(
         "connection": st.column_config.TextColumn("Connection", width="small"),
         "resources": st.column_config.NumberColumn("Resources", width="small"),
         "bound": st.column_config.NumberColumn("Bound", width="small"),
+        "disabled": st.column_config.NumberColumn("Disabled", width="small"),
         "available": st.column_config.NumberColumn("Available", width="small"),
         "guidance": st.column_config.TextColumn("Guidance", width="large"),
     },
@@ -145,6 +154,7 @@ counts_config = {
     "where": st.column_config.TextColumn("Provider · workspace", width=170),
     "resources": _n("Res.", "Resources on the host"),
     "bound": _n("Bound", "Resources bound to a project"),
+    "disabled": _n("Dis.", "Resources held by a disabled mapping"),
     "available": _n("Free", "Resources available to bind"),
     "repos": _n("Repos", "Repos under the roots"),
     "repos_bound": _n("OK", "Repos bound and verified"),

@@ -16,6 +16,7 @@ view = inv.resources
 STATUS: dict[views.StatusFilter, str] = {
     "all": "All",
     "bound": "● Bound",
+    "disabled": "⊘ Disabled",
     "available": "○ Available",
 }
 SHOWN = [

@@ -85,7 +85,7 @@ def discover(
     token_file: TokenFile = None,
     debug: DebugOpt = False,
 ) -> None:
-    """List the resources this team can bind (● bound / ○ available)."""
+    """List the resources this team can bind (● bound / ⊘ disabled / ○ available)."""
     from . import render
 
     _set_debug(debug)

@@ -170,11 +170,19 @@ class Listing:
 # --- discover -----------------------------------------------------------------------
 
 
-def resource_rows(inventories: Iterable[ProviderInventory]) -> list[Resource]:
-    return [r for inv in inventories for r in inv.resources]
+_STATUS_MARKS = {
+    "bound": Text("● bound", style="bold green"),
+    "disabled": Text("⊘ disabled", style="red"),
+    "available": Text("○ available", style="dim"),
+}
 
 
-def discover_json(resources: Sequence[Resource]) -> list[dict[str, Any]]:
+def resource_rows(inventories: Iterable[ProviderInventory]) -> list[tuple[Resource, str]]:
+    """Each resource with its binding status (``bound``, ``disabled`` or ``available``)."""
+    return [(r, inv.binding_status(r)) for inv in inventories for r in inv.resources]
+
+
+def discover_json(resources: Sequence[tuple[Resource, str]]) -> list[dict[str, Any]]:
     return [
         {
             "number": i,
@@ -185,22 +193,23 @@ def discover_json(resources: Sequence[Resource]) -> list[dict[str, Any]]:
             "binding_ref": r.binding_ref,
             "bound_project_slug": r.bound_project_slug,
             "bound_at": r.bound_at.isoformat() if r.bound_at else None,
-            "is_bound": r.is_bound,
+            "is_bound": status == "bound",
+            "binding_status": status,
         }
-        for i, r in enumerate(resources, start=1)
+        for i, (r, status) in enumerate(resources, start=1)
     ]
 
 
-def discover_table(resources: Sequence[Resource]) -> Listing:
+def discover_table(resources: Sequence[tuple[Resource, str]]) -> Listing:
     rows = [
         [
             Text(str(i)),
             t(r.display_label),
             t(r.provider),
             t(r.provider_context.get("workspace_name", "")),
-            Text("● bound", style="bold green") if r.is_bound else Text("○ available", style="dim"),
+            _STATUS_MARKS[status].copy(),
         ]
-        for i, r in enumerate(resources, start=1)
+        for i, (r, status) in enumerate(resources, start=1)
     ]
     return Listing(
         "",
@@ -208,7 +217,7 @@ def discover_table(resources: Sequence[Resource]) -> Listing:
         rows,
         lead=(0, 1, 4),
         right=(0,),
-        row_styles=["bold" if r.is_bound else None for r in resources],
+        row_styles=["bold" if status == "bound" else None for _, status in resources],
         plain=True,
     )
 
@@ -341,8 +350,8 @@ def installation_view(items: Sequence[ProviderInstallation]) -> RenderableType:
             [
                 t(item.provider),
                 Text("yes", style="green") if item.connected else Text("no", style="red"),
-                Text(str(s.resource_count) if s else ""),
-                Text(str(len(s.bindings)) if s else ""),
+                Text(str(s.resource_count) if s and s.resource_count is not None else ""),
+                Text(str(s.binding_count) if s else ""),
                 t(item.error or ""),
             ]
         )

@@ -25,6 +25,7 @@ JSON_KEYS = {
     "bound_project_slug",
     "bound_at",
     "is_bound",
+    "binding_status",
 }
 HEADER = ["#", "Resource", "Provider", "Workspace", "Status"]
 
@@ -74,7 +75,9 @@ def test_json_is_a_list_of_objects_with_exactly_the_contract_keys(cli: Cli) -> N
         assert set(item) == JSON_KEYS
         assert item["number"] == i
         assert item["provider"] == "linear"
-        assert item["is_bound"] is (item["binding_ref"] is not None)
+        # A disabled mapping still holds its resource (a ref) but it is not bound.
+        assert item["is_bound"] is (item["binding_status"] == "bound")
+        assert (item["binding_status"] == "available") is (item["binding_ref"] is None)
         assert item["provider_context"]["workspace_name"] in {"Acme Corp", "Acme Labs"}
     mine = next(d for d in data if d["display_label"] == seed.MY_PROJECT.display_label)
     assert mine["binding_ref"] == seed.MY_PROJECT.binding_ref

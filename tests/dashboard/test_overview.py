@@ -16,7 +16,8 @@ def test_overview_counts_resources_and_repos_by_state(dash: Dashboard, role: str
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Resources": "40",
-        "Bound": "7",  # 6 active mappings and the disabled one still holding its resource
+        "Bound": "6",  # active mappings only
+        "Disabled": "1",  # the disabled mapping still holds its resource: not bound, not free
         "Available": "33",
         "Bound repos": "1",
         "Stale": "2",

@@ -56,7 +56,11 @@ def test_filters_narrow_the_table(dash: Dashboard) -> None:
     at.multiselect(key="res_workspaces").set_value(["Acme Jira Cloud"]).run()
     assert len(shown(at)) == 6
     at.selectbox(key="res_status").set_value("bound").run()
-    assert sorted(shown(at)["display_label"]) == ["Legacy CRM (CRM)", "Payments (PAY)"]
+    assert sorted(shown(at)["display_label"]) == ["Payments (PAY)"]
+    # The disabled mapping's resource is neither bound nor available.
+    at.selectbox(key="res_status").set_value("disabled").run()
+    assert list(shown(at)["display_label"]) == ["Legacy CRM (CRM)"]
+    assert list(shown(at)["state"]) == ["⊘ disabled"]
     at.selectbox(key="res_status").set_value("available").run()
     assert len(shown(at)) == 4
     assert caption(at) == "Showing 4 of 40 resources"

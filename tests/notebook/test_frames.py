@@ -89,7 +89,9 @@ def test_overview_counts_resources_and_repos_per_workspace(workspace: Workspace)
     resources = workspace.resources()
     assert overview["resources"].sum() == len(resources)
     assert overview["bound"].sum() == (resources["status"] == "bound").sum()
-    assert (overview["resources"] == overview["bound"] + overview["available"]).all()
+    assert overview["disabled"].sum() == (resources["status"] == "disabled").sum() == 1
+    parts = overview["bound"] + overview["disabled"] + overview["available"]
+    assert (overview["resources"] == parts).all()
     row = overview.set_index(["provider", "workspace"]).loc[("linear", "Acme Labs")]
     # billing-service (legacy) and search-indexer (stale) live in that workspace
     assert (row["repos_legacy"], row["repos_stale"], row["repos"]) == (1, 1, 2)

@@ -3,19 +3,30 @@
 Across providers the calls run concurrently (about one round-trip, not one per
 provider), and a provider with no installation is reported as not connected rather
 than failing the whole view.
+
+A resource held by a *disabled* mapping is "disabled", not "bound": the resource
+listing alone cannot tell (it shows the holder's ``binding_ref`` either way), so the
+provider's mappings are read alongside it, concurrently, and joined by ref. When the
+mappings cannot be read, held resources show as bound, as the listing says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tracker_core.errors import NoInstallationError, TrackerError
 from tracker_core.host.client import HostClient
 from tracker_core.host.concurrency import bounded_map
-from tracker_core.host.wire import Resource
+from tracker_core.host.wire import MappingList, Resource, ResourceList
 from tracker_core.providers import PROVIDERS, normalize_provider
+
+log = logging.getLogger("tracker_core.flows.discovery")
+
+BindingStatus = Literal["bound", "disabled", "available"]
+BINDING_STATUSES: tuple[BindingStatus, ...] = ("bound", "disabled", "available")
 
 
 @dataclass(frozen=True)
@@ -30,10 +41,27 @@ class ProviderInventory:
     # Set when the provider could not be read at all (host down, protocol error...),
     # as opposed to simply having no installation: the view is then incomplete.
     failure: TrackerError | None = field(default=None, compare=False, repr=False)
+    # binding_refs of this provider's disabled mappings (they still hold a resource)
+    disabled_refs: frozenset[str] = frozenset()
+
+    def binding_status(self, resource: Resource) -> BindingStatus:
+        if resource.binding_ref is None:
+            return "available"
+        return "disabled" if resource.binding_ref in self.disabled_refs else "bound"
 
     @property
     def bound_count(self) -> int:
-        return sum(1 for r in self.resources if r.is_bound)
+        """Resources held by an active mapping."""
+        return sum(1 for r in self.resources if self.binding_status(r) == "bound")
+
+    @property
+    def disabled_count(self) -> int:
+        """Resources still held by a disabled mapping: neither bound nor available."""
+        return sum(1 for r in self.resources if self.binding_status(r) == "disabled")
+
+    @property
+    def available_count(self) -> int:
+        return sum(1 for r in self.resources if r.binding_ref is None)
 
 
 def no_installation_guidance(provider: str) -> str:
@@ -46,12 +74,24 @@ def no_installation_guidance(provider: str) -> str:
 def discover(client: HostClient, provider: str) -> ProviderInventory:
     """One provider's resources; raises (e.g. ``NoInstallationError``) on failure."""
     name = normalize_provider(provider)
-    listing = client.resources(name)
+    reads: list[Callable[[], ResourceList | MappingList]] = [
+        lambda: client.resources(name),
+        lambda: client.mappings(name),
+    ]
+    listed, mapped = bounded_map(lambda read: read(), reads, max_workers=2)
+    listing = listed.unwrap()
+    assert isinstance(listing, ResourceList)
+    disabled: frozenset[str] = frozenset()
+    if isinstance(mapped.value, MappingList):
+        disabled = frozenset(m.binding_ref for m in mapped.value.mappings if m.status == "disabled")
+    else:
+        log.debug("mappings of %s not read, held resources show as bound: %s", name, mapped.error)
     return ProviderInventory(
         provider=name,
         connected=True,
         resources=tuple(listing.resources),
         installation_id=listing.installation_id,
+        disabled_refs=disabled,
     )
 
 

@@ -129,7 +129,7 @@ def snapshot_totals(
     for inv in inventories:
         for res in inv.resources:
             workspace = res.provider_context.get("workspace_name") or ""
-            status = "bound" if res.is_bound else "available"
+            status = inv.binding_status(res)
             counts["resources", inv.provider, workspace, status] += 1
     return [Total(*key, count) for key, count in sorted(counts.items())]
 

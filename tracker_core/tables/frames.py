@@ -69,11 +69,12 @@ PROVIDER_COLUMNS: dict[str, str] = {
     "connected": "bool",
     "resources": "int64",
     "bound": "int64",
+    "disabled": "int64",
     "available": "int64",
     "detail": "string",
 }
 
-RESOURCE_STATES = ["bound", "available"]
+RESOURCE_STATES = ["bound", "disabled", "available"]
 AUDIT_KINDS = ["bound", "legacy", "stale", "unbound", "misconfigured", "conflict", "unverified"]
 
 
@@ -103,7 +104,7 @@ def resources_frame(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
             data["workspace"].append(ctx.get("workspace_name"))
             data["team"].append(ctx.get("team_name"))
             data["display_label"].append(r.display_label)
-            data["status"].append("bound" if r.is_bound else "available")
+            data["status"].append(inv.binding_status(r))
             data["bound_project_slug"].append(r.bound_project_slug)
             data["binding_ref"].append(r.binding_ref)
             data["bound_at"].append(r.bound_at)
@@ -120,7 +121,8 @@ def providers_frame(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
         data["connected"].append(inv.connected)
         data["resources"].append(len(inv.resources))
         data["bound"].append(inv.bound_count)
-        data["available"].append(len(inv.resources) - inv.bound_count)
+        data["disabled"].append(inv.disabled_count)
+        data["available"].append(inv.available_count)
         data["detail"].append(inv.error or "")
     return _frame(PROVIDER_COLUMNS, data)
 

@@ -23,8 +23,7 @@ HISTORY_COLUMNS: dict[str, str] = {
     "roots": "string",
     "repos": "int64",
     **{kind: "int64" for kind in AUDIT_KINDS},
-    "resources_bound": "int64",
-    "resources_available": "int64",
+    **{f"resources_{state}": "int64" for state in RESOURCE_STATES},
 }
 
 TREND_COLUMNS: dict[str, str] = {
@@ -33,7 +32,7 @@ TREND_COLUMNS: dict[str, str] = {
     "source": "string",  # repos | resources
     "provider": "string",
     "workspace": "string",
-    "category": "string",  # a state kind (repos) or bound/available (resources)
+    "category": "string",  # a state kind (repos) or bound/disabled/available (resources)
     "count": "int64",
 }
 
@@ -176,11 +175,10 @@ def filter_changes(
 def snapshot_totals(snapshot: Snapshot) -> dict[str, int]:
     """A recorded audit's counts under the names of ``views.Totals``."""
     repos = {kind: snapshot.count("repos", kind) for kind in AUDIT_KINDS}
-    bound, available = (snapshot.count("resources", s) for s in RESOURCE_STATES)
+    res = {state: snapshot.count("resources", state) for state in RESOURCE_STATES}
     return {
-        "resources": bound + available,
-        "bound": bound,
-        "available": available,
+        "resources": sum(res.values()),
+        **res,
         "repos": snapshot.repos,
         "repos_bound": repos["bound"],
         **{kind: repos[kind] for kind in AUDIT_KINDS[1:]},

@@ -54,6 +54,7 @@ OVERVIEW_COLUMNS: dict[str, str] = {
     "workspace": "string",
     "resources": "int64",
     "bound": "int64",
+    "disabled": "int64",
     "available": "int64",
     "repos": "int64",
     "repos_bound": "int64",
@@ -146,8 +147,10 @@ def overview_frame(resources: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame
         data["provider"].append(provider)
         data["workspace"].append(ws)
         bound, available = counts[(provider, ws, "bound")], counts[(provider, ws, "available")]
-        data["resources"].append(bound + available)
+        disabled = counts[(provider, ws, "disabled")]
+        data["resources"].append(bound + disabled + available)
         data["bound"].append(bound)
+        data["disabled"].append(disabled)
         data["available"].append(available)
         repo_counts = {k: counts[(provider, ws, f"repos_{k}")] for k in _OVERVIEW_KINDS}
         data["repos"].append(sum(repo_counts.values()))

@@ -31,7 +31,7 @@ NO_PROVIDER = "(no provider)"
 NO_WORKSPACE = "(no workspace)"
 
 # Status "pills": a symbol and a word, readable without colour.
-RESOURCE_STATE_LABELS = {"bound": "● bound", "available": "○ available"}
+RESOURCE_STATE_LABELS = {"bound": "● bound", "disabled": "⊘ disabled", "available": "○ available"}
 REPO_KIND_LABELS = {
     "bound": "● bound",
     "legacy": "◐ legacy",
@@ -54,7 +54,7 @@ _AUDIT_TEXT = ["workspace", "binding_ref", "project_slug", "display_label", "rea
 # A CSV cell starting with one of these is a formula to a spreadsheet program.
 _FORMULA_START = r"^([=+\-@\t\r])"
 
-StatusFilter = Literal["all", "bound", "available"]
+StatusFilter = Literal["all", "bound", "disabled", "available"]
 
 
 def clean_column(column: pd.Series) -> pd.Series:
@@ -79,7 +79,8 @@ def _lower_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 
 def resource_view(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
     """Every discovered resource (``frames.RESOURCE_COLUMNS``), host text cleaned,
-    plus ``state`` (a status pill: ``● bound`` / ``○ available``), ``search`` (the
+    plus ``state`` (a status pill: ``● bound`` / ``⊘ disabled`` / ``○ available``; a
+    resource held by a disabled mapping is not bound), ``search`` (the
     lower-cased text the free-text filter looks in) and ``resource_json`` (the
     resource as the host sent it, candidate token included, for binding to it; not
     for display)."""
@@ -158,6 +159,7 @@ PROVIDER_HEALTH_COLUMNS: dict[str, Any] = {
     "connected": "bool",
     "resources": "int64",
     "bound": "int64",
+    "disabled": "int64",
     "available": "int64",
     "guidance": "string",
 }
@@ -179,7 +181,8 @@ def provider_health(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
         rows["connected"].append(inv.connected)
         rows["resources"].append(len(inv.resources))
         rows["bound"].append(inv.bound_count)
-        rows["available"].append(len(inv.resources) - inv.bound_count)
+        rows["disabled"].append(inv.disabled_count)
+        rows["available"].append(inv.available_count)
         rows["guidance"].append(inv.error or "")
     frame = pd.DataFrame(
         {
@@ -253,6 +256,7 @@ HEALTH_COLUMNS: dict[str, Any] = {
     "workspace": "string",
     "resources": "int64",
     "bound": "int64",
+    "disabled": "int64",
     "available": "int64",
     "repos": "int64",
     "repos_bound": "int64",
@@ -308,14 +312,21 @@ def health_counts(
     if not len(long):
         return pd.DataFrame({n: pd.Series(dtype=t) for n, t in HEALTH_COLUMNS.items()})
     wide = long.groupby([*keys, "category"]).size().unstack("category", fill_value=0)
-    wanted = ["bound", "available", "pending_upgrades", *(f"repos_{k}" for k in _REPO_KINDS)]
+    wanted = [
+        "bound",
+        "disabled",
+        "available",
+        "pending_upgrades",
+        *(f"repos_{k}" for k in _REPO_KINDS),
+    ]
     wide = wide.reindex(columns=wanted, fill_value=0).reset_index()
     out = pd.DataFrame(
         {
             "provider": wide["provider"],
             "workspace": wide["workspace"] if by_workspace else "",
-            "resources": wide["bound"] + wide["available"],
+            "resources": wide["bound"] + wide["disabled"] + wide["available"],
             "bound": wide["bound"],
+            "disabled": wide["disabled"],
             "available": wide["available"],
             "repos": wide[[f"repos_{k}" for k in _REPO_KINDS]].sum(axis=1),
             "repos_bound": wide["repos_bound"],
@@ -336,7 +347,7 @@ def health_long(counts: pd.DataFrame) -> pd.DataFrame:
     label = counts["provider"] + " · " + counts["workspace"]
     parts = []
     for source, categories in (
-        ("resources", {"bound": "bound", "available": "available"}),
+        ("resources", {"bound": "bound", "disabled": "disabled", "available": "available"}),
         ("repos", {"repos_bound": "bound", **{k: k for k in _REPO_KINDS[1:]}}),
     ):
         for column, category in categories.items():
@@ -360,6 +371,7 @@ def health_long(counts: pd.DataFrame) -> pd.DataFrame:
 class Totals:
     resources: int
     bound: int
+    disabled: int
     available: int
     repos: int
     repos_bound: int
@@ -383,6 +395,7 @@ def totals(resources: pd.DataFrame, audit: pd.DataFrame) -> Totals:
     return Totals(
         resources=len(resources),
         bound=int((status == "bound").sum()),
+        disabled=int((status == "disabled").sum()),
         available=int((status == "available").sum()),
         repos=len(audit),
         repos_bound=kinds("bound"),

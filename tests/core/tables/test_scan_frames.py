@@ -66,7 +66,9 @@ def test_frames_have_pinned_columns_and_dtypes(service: TrackerService, tmp_path
     inv = service.discover_all()
     res = resources_frame(inv)
     assert dtypes(res) == RESOURCE_COLUMNS
-    assert len(res) == 40 and (res["status"] == "bound").sum() == 7
+    # The demo's disabled mapping (jira CRM) holds its resource but is not bound.
+    assert len(res) == 40 and (res["status"] == "bound").sum() == 6
+    assert (res["status"] == "disabled").sum() == 1
     assert (
         res.loc[res.display_label == "My Project (LINEAR-123)", "workspace"].item() == "Acme Corp"
     )
