@@ -59,7 +59,7 @@ class Total:
     source: str  # repos | resources
     provider: str  # '' when none
     workspace: str  # '' when none
-    category: str  # a state kind for repos; bound | available for resources
+    category: str  # a state kind for repos; bound | disabled | available for resources
     count: int
 
 

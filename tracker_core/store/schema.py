@@ -106,7 +106,7 @@ snapshots = Table(
 )
 
 # Counts per snapshot: repos by provider × workspace × state kind, resources by
-# provider × workspace × bound/available ('' stands for none).
+# provider × workspace × bound/disabled/available ('' stands for none).
 snapshot_totals = Table(
     "snapshot_totals",
     metadata,
