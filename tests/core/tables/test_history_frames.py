@@ -44,7 +44,9 @@ def test_trend_series_has_every_state_at_every_audit_and_filters() -> None:
     ops = history_frames.trend_series(trends, "repos", workspaces=["Ops"])
     assert int(ops["count"].sum()) == 1
     res = history_frames.trend_series(trends, "resources")
-    assert set(res["category"]) == {"bound", "available"} and int(res["count"].sum()) == 5
+    # every resource state, disabled included, at every audit (zeros too)
+    assert set(res["category"]) == {"bound", "disabled", "available"}
+    assert int(res["count"].sum()) == 5
 
 
 def test_history_changes_frames_and_deltas() -> None:
@@ -62,12 +64,13 @@ def test_history_changes_frames_and_deltas() -> None:
     assert len(history_frames.filter_changes(frame, providers=["linear"])) == 1
     assert list(history_frames.filter_changes(frame, text="W-1")["repo"]) == ["/r/web"]
 
-    now = views.Totals(7, 2, 5, 6, 2, 0, 0, 3, 1, 0, 0, 0)
+    now = views.Totals(7, 2, 0, 5, 6, 2, 0, 0, 3, 1, 0, 0, 0)
     assert history_frames.deltas(now, None) == {}
     day = history_frames.deltas(now, SNAPS[0])  # 4 repos (3 bound, 1 stale), 5 available
     assert day == {
         "resources": 2,
         "bound": 2,
+        "disabled": 0,
         "available": 0,
         "repos": 2,
         "repos_bound": -1,
