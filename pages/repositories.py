@@ -36,6 +36,8 @@ st.caption(
     )
     or "No repositories under the roots."
 )
+for note in aud.report.walk.notes():  # what the walk skipped, and non-project git repos
+    st.caption(md_text(note))
 
 left, right = st.columns([2, 3])
 kinds = left.multiselect(

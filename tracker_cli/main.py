@@ -143,9 +143,18 @@ def bind(
     resource: Annotated[
         int | None,
         typer.Option(
-            "--resource", help="Bind to resource N of `sk-tracker discover --provider P`."
+            "--resource",
+            help="Bind (or move) to resource N as `sk-tracker discover --provider P` numbers it.",
         ),
     ] = None,
+    new_identity: Annotated[
+        bool,
+        typer.Option(
+            "--new-identity",
+            help="Give this repo a fresh project identity, then bind it (for a repo "
+            "holding a copy of another project's .kittify/).",
+        ),
+    ] = False,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Replace an existing binding without asking.")
     ] = False,
@@ -198,6 +207,12 @@ def bind(
         raise fail("--path and --push-to-default go with a git remote --repo URL", EXIT_USAGE)
     folder = find_repo(Path(repo) if repo is not None else None) if remote is None else None
     name = remote.name if remote is not None else folder.name if folder is not None else ""
+    if new_identity and (bind_ref is not None or remote is not None):
+        raise fail(
+            "--new-identity goes with a local repo and --select N, --resource N or the "
+            "prompt (a --bind-ref belongs to the old identity)",
+            EXIT_USAGE,
+        )
     current_sections: list[TrackerSection] = []
 
     def confirm_rebind(current: ExistingBinding) -> bool:
@@ -264,6 +279,8 @@ def bind(
             choose=choose,
             confirm_rebind=confirm_rebind,
             project_uuid=project_uuid,
+            new_identity=new_identity,
+            replace_asked=yes,
         )
     if outcome.status == "declined":
         render.note(declined())
@@ -308,6 +325,9 @@ def status(
         render.print_json(render.status_json(report))
     else:
         render.emit(render.status_panel(report))
+    verdict = report.verdict
+    if report.is_stale and verdict is not None:  # as the audit of this repo would say
+        raise fail(f"{verdict.state}: {verdict.reason}; {verdict.guidance}")
 
 
 @app.command()
@@ -377,14 +397,14 @@ def audit(
             render.note("")
             render.emit(render.unclaimed_table(report))
         for u in upgrades:
+            name = u.name or u.repo.name
             render.note(
-                f"upgraded {u.repo.name} to {u.binding_ref}"
+                f"upgraded {name} to {u.binding_ref}"
                 if u.ok
-                else f"{u.repo.name}: not upgraded: {u.error}"
+                else f"{name}: not upgraded: {u.error}"
             )
-        counts = report.counts()
-        summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        render.note(summary or "no repos found under the given folders")
+        for line in render.audit_footer(report):
+            render.note(line)
     if isinstance(recorded, TrackerError):
         raise fail(str(recorded))  # after the audit's own output, which stands
     if recorded:

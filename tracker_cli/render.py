@@ -279,6 +279,14 @@ def bind_success(outcome: BindOutcome) -> None:
 def status_json(report: StatusReport) -> dict[str, Any]:
     data: dict[str, Any] = report.status.model_dump(mode="json")
     data["repo"] = str(report.repo)
+    verdict = report.verdict
+    if verdict is not None:
+        data["name"] = verdict.label
+        data["state"] = verdict.state
+        data["reason"] = verdict.reason
+        data["guidance"] = verdict.guidance
+        data["worktree_of"] = verdict.worktree_of
+        data["branch"] = verdict.branch
     data["routed_by"] = report.routed_by
     data["upgrade"] = report.upgrade
     if report.upgrade == "pending":
@@ -307,6 +315,12 @@ def status_panel(report: StatusReport) -> RenderableType:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("Repo", t(report.repo))
+    verdict = report.verdict
+    if verdict is not None:
+        style = STATE_STYLE.get(verdict.kind, "")
+        grid.add_row("State", t(verdict.state, style))
+        if verdict.worktree_of or verdict.reason:
+            grid.add_row("Why", t(verdict.reason))
     grid.add_row("Provider", t(s.provider))
     grid.add_row("Resource", t(s.display_label or "(unknown)"))
     grid.add_row("Workspace", t(s.provider_context.get("workspace_name", "")))
@@ -408,6 +422,7 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
     return {
         "repos": [
             {
+                "name": r.label,
                 "repo": str(r.repo),
                 "provider": r.provider,
                 "binding_ref": r.binding_ref,
@@ -418,9 +433,15 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
                 "guidance": r.guidance,
                 "pending_binding_ref": r.pending_ref,
                 "needs_action": r.needs_action,
+                "worktree_of": r.worktree_of,
+                "branch": r.branch,
+                "also_at": list(r.also_at),
+                "conflicts_with": list(r.conflicts_with),
             }
             for r in report.rows
         ],
+        "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.walk.skipped],
+        "git_repos_without_project": [str(p) for p in report.walk.git_repos],
         "not_found_locally": [
             {
                 "provider": u.provider,
@@ -433,7 +454,13 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
         ],
         "provider_errors": report.provider_errors,
         "upgrades": [
-            {"repo": str(u.repo), "binding_ref": u.binding_ref, "ok": u.ok, "error": u.error}
+            {
+                "name": u.name or u.repo.name,
+                "repo": str(u.repo),
+                "binding_ref": u.binding_ref,
+                "ok": u.ok,
+                "error": u.error,
+            }
             for u in upgrades
         ],
         "counts": report.counts(),
@@ -444,7 +471,7 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
 def audit_table(report: AuditReport) -> Listing:
     rows = [
         [
-            t(r.repo.name),
+            t(r.label),
             t(r.provider or ""),
             t(r.binding_ref or ""),
             t(r.project_slug or ""),
@@ -461,6 +488,17 @@ def audit_table(report: AuditReport) -> Listing:
         lead=(0, 5),
         wrap=(6,),
     )
+
+
+def audit_footer(report: AuditReport) -> list[str]:
+    """The lines under the audit table: counts, then what the walk left out."""
+    counts = report.counts()
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    lines = [summary or "no repos found: no .kittify/config.yaml under the given folders"]
+    worktrees = sum(1 for r in report.rows if r.worktree_of)
+    if worktrees:
+        lines.append(f"{worktrees} of these rows are worktrees sharing their main checkout's state")
+    return lines + report.walk.notes()
 
 
 def unclaimed_table(report: AuditReport) -> Listing:

@@ -23,7 +23,7 @@ from tracker_core.safe_text import clean_text
 from tracker_core.tables import views
 
 from . import actions
-from .loaders import Audit, Inventory
+from .loaders import Audit, Inventory, repo_name
 from .session import DashboardSession
 from .text import error_line, md_text
 from .widgets import guard, repo_key
@@ -235,7 +235,7 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
 
 
 def _show_change(change: actions.Change) -> None:
-    name = md_text(Path(change.repo).name)
+    name = md_text(repo_name(change.repo))
     if change.ok:
         pushed = f"; {md_text(change.detail)}" if change.detail.startswith("pushed") else ""
         st.success(
@@ -256,9 +256,8 @@ def _run_with_progress(label: str, total: int) -> tuple[actions.Progress, Status
     def progress(done: int, count: int, result: rebind.RebindResult) -> None:
         bar.progress(done / max(count, 1), text=f"{done} of {count}")
         mark = "✓" if result.ok else "✕"
-        status.text(
-            f"{mark} {result.repo.name}: {_label(result.binding_ref or result.error or '', 200)}"
-        )
+        outcome = _label(result.binding_ref or result.error or "", 200)
+        status.text(f"{mark} {repo_name(result.repo)}: {outcome}")
 
     return progress, status
 
@@ -319,7 +318,7 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
         st.dataframe(
             pd.DataFrame(
                 {
-                    "repository": [i.repo.name for i in exact],
+                    "repository": [repo_name(i.repo) for i in exact],
                     "stale ref": [i.previous_ref for i in exact],
                     "new ref": [i.binding_ref for i in exact],
                     "resource": [_label(i.display_label) for i in exact],
@@ -345,7 +344,7 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
         for item in queued:
             offered = list(item.candidates[:MAX_OPTIONS])
             left, right = st.columns([1, 2])
-            left.text(f"{item.repo.name}\nstale: {item.previous_ref or '-'}")
+            left.text(f"{repo_name(item.repo)}\nstale: {item.previous_ref or '-'}")
             labels = [_candidate_option(c) for c in offered]
             index = right.selectbox(
                 "Candidate",
@@ -373,7 +372,7 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
         st.dataframe(
             pd.DataFrame(
                 {
-                    "repository": [i.repo.name for i in unresolved],
+                    "repository": [repo_name(i.repo) for i in unresolved],
                     "why": [_label(i.detail, 300) for i in unresolved],
                 }
             ),
@@ -396,7 +395,7 @@ def pending_upgrades(session: DashboardSession, aud: Audit) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                "repository": [r.repo.name for r in pending],
+                "repository": [r.label for r in pending],
                 "project slug": [r.project_slug for r in pending],
                 "binding ref to write": [r.pending_ref for r in pending],
                 "resource": [_label(r.display_label) for r in pending],
@@ -416,7 +415,7 @@ def pending_upgrades(session: DashboardSession, aud: Audit) -> None:
             results = actions.apply_upgrades(session, pending)
             for c in results:
                 status.text(
-                    f"{'✓' if c.ok else '✕'} {Path(c.repo).name}: {_label(c.new_ref or c.detail)}"
+                    f"{'✓' if c.ok else '✕'} {repo_name(c.repo)}: {_label(c.new_ref or c.detail)}"
                 )
         _finish(status, results, "Upgrades")
         st.rerun()
@@ -436,7 +435,7 @@ def summary() -> None:
                 "at": [c.at for c in rows],
                 "result": ["✓ ok" if c.ok else "✕ failed" for c in rows],
                 "action": [c.action for c in rows],
-                "repository": [Path(c.repo).name for c in rows],
+                "repository": [repo_name(c.repo) for c in rows],
                 "provider": [c.provider for c in rows],
                 "old ref": [c.old_ref for c in rows],
                 "new ref": [c.new_ref for c in rows],

@@ -33,8 +33,10 @@ from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
 from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
+from tracker_core.local.walk import WalkReport
 from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
+from tracker_core.remote.urls import RemoteProject
 from tracker_core.tables import views
 
 from . import history_cache
@@ -76,6 +78,11 @@ class Audit:
     unclaimed: pd.DataFrame  # views.unclaimed_view
     fetched_at: datetime
 
+    def name(self, repo: str | Path) -> str:
+        """How the pages name ``repo``: its path under the root it was found in."""
+        position = self.row(str(repo))
+        return self.report.rows[position].label if position is not None else Path(repo).name
+
     def row(self, repo: str) -> int | None:
         """Position of ``repo`` (its path as text) in ``report.rows``."""
         for i, row in enumerate(self.report.rows):
@@ -113,8 +120,9 @@ def _audit(
     fingerprint: tuple[Fingerprint, tuple[tuple[str, str | None, str | None], ...]],
     _service: TrackerService,
     _repos: tuple[FoundRepo, ...],
+    _walk: WalkReport,
 ) -> Audit:
-    report = _service.audit_repos(list(_repos))
+    report = _service.audit_repos(list(_repos), walk=_walk)
     if len(report.provider_errors) >= len(PROVIDERS):
         # No provider could be read: raise (not cached), so the next rerun tries again.
         raise HostUnavailableError(next(iter(report.provider_errors.values())))
@@ -151,6 +159,19 @@ def _remote_stamp(repo: RemoteRepo) -> tuple[str, str | None, str | None]:
     return (str(repo.path), repo.config.fingerprint if repo.config else None, repo.unreachable)
 
 
+NAMES_KEY = "_tracker_repo_names"
+
+
+def repo_name(repo: str | Path | RemoteProject) -> str:
+    """How every panel names a repo: its path under the root it was found in (as
+    the last audit read it), else its folder name; a remote project by its own name."""
+    if isinstance(repo, RemoteProject):
+        return repo.name
+    names = st.session_state.get(NAMES_KEY)
+    found = names.get(str(repo)) if isinstance(names, dict) else None
+    return found if isinstance(found, str) else Path(repo).name
+
+
 def audit(session: DashboardSession) -> Audit:
     roots = tuple(str(r) for r in session.repo_roots)
     snapshot = _scan_cache(roots).snapshot()
@@ -172,7 +193,9 @@ def audit(session: DashboardSession) -> Audit:
         (snapshot.fingerprint, tuple(_remote_stamp(r) for r in remotes)),
         session.service,
         (*snapshot.repos, *remotes),
+        snapshot.walk,
     )
+    st.session_state[NAMES_KEY] = {str(r.repo): r.label for r in result.report.rows}
     _record(session, result)
     return result
 

@@ -30,13 +30,18 @@ EXPECTED = {
     "crm-sync": "stale:mapping_disabled",
     "payments-fork": "stale:project_mismatch",
     "mobile-app": "unbound",
-    "pipeline-a": "conflict",
-    "pipeline-b": "conflict",
+    "team-data/pipeline-a": "conflict",
+    "team-data/pipeline-b": "conflict",
     "broken-config": "misconfigured:",
     "wrong-types": "misconfigured:",
 }
 REPO_KEYS = {
+    "name",
     "repo",
+    "worktree_of",
+    "branch",
+    "also_at",
+    "conflicts_with",
     "provider",
     "binding_ref",
     "project_slug",
@@ -94,7 +99,7 @@ def test_audit_reports_every_state_and_exits_1(cli: Cli, repos: Path) -> None:
     assert "sk-tracker audit --apply-upgrades" in rows["billing-service"]
     assert "sk-tracker bind --provider linear" in rows["search-indexer"]
     assert "sk-tracker bind --provider jira" in rows["crm-sync"]
-    assert "pipeline-b" in rows["pipeline-a"]
+    assert "team-data/pipeline-b" in rows["team-data/pipeline-a"]
     assert "never overwrites" in rows["broken-config"]
 
     section = result.out.split("Not found locally")[1]
@@ -123,8 +128,10 @@ def test_audit_json_shape(cli: Cli, repos: Path) -> None:
         "upgrades",
         "counts",
         "needs_action",
+        "skipped",
+        "git_repos_without_project",
     }
-    states = {Path(r["repo"]).name: r["state"] for r in data["repos"]}
+    states = {r["name"]: r["state"] for r in data["repos"]}
     for name, state in EXPECTED.items():
         assert states[name].startswith(state), (name, states[name])
     assert all(set(r) == REPO_KEYS for r in data["repos"])
@@ -176,6 +183,7 @@ def test_apply_upgrades_writes_legacy_repos_and_exit_code_tracks_what_is_left(
     data = result.json()
     assert data["upgrades"] == [
         {
+            "name": "billing-service",
             "repo": str(legacy),
             "binding_ref": seed.LEGACY_BILLING.binding_ref,
             "ok": True,

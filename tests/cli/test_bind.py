@@ -413,7 +413,7 @@ def test_rebind_of_an_active_binding_says_it_is_unchanged(
     repo = mapped_repo(repos, m)
     counts = host.mapping_counts()
 
-    result = cli.run("bind", "-p", "linear", "--yes", cwd=repo)
+    result = cli.run("bind", "-p", "linear", cwd=repo, input="y\n")
 
     assert result.code == 0, result
     assert result.out.startswith("Already bound my-project to linear")

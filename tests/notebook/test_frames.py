@@ -167,3 +167,18 @@ def test_roots_argument_and_bad_roots(workspace: Workspace, repos_root: Path) ->
     assert len(workspace.audit([repos_root])) == 6
     with pytest.raises(UsageError, match="is not a folder"):
         workspace.audit(repos_root / "missing")
+
+
+def test_audit_frame_names_repos_by_their_path_under_the_root(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from tests.support.layouts import build_layout
+
+    layout = build_layout(tmp_path / "layout")
+    frame = workspace.audit([layout.root]).set_index("name")
+    assert dtypes(frame.reset_index()) == AUDIT_COLUMNS
+    assert sorted(frame.index) == sorted(layout.names)
+    assert frame.loc["web-frontend/.worktrees/checkout-lane-a", "worktree_of"] == "web-frontend"
+    assert frame.loc["team/b/data-pipeline", "also_at"] == "team/a/data-pipeline"
+    assert frame.loc["copycat", "kind"] == "conflict"
+    assert not frame.loc["web-frontend-hotfix", "needs_action"]

@@ -14,6 +14,7 @@ from tracker_core.config.reader import (
     scan_config,
 )
 from tracker_core.config.writer import (
+    NewIdentity,
     Plan,
     config_diff,
     render_tracker_update,
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_CONFIG_BYTES",
     "PROJECT_KEYS",
     "TRACKER_KEYS",
+    "NewIdentity",
     "Plan",
     "config_diff",
     "config_path",

@@ -73,12 +73,17 @@ def verify_edit(
         raise failed
     expected_project = old.config.project
     if project is not None:
+        # A replaced identity keeps the keys the new one does not set.
+        kept = old.config.project
+        build_id, repo_slug = project.get("build_id"), project.get("repo_slug")
         expected_project = ProjectIdentity(
             uuid=str(project["uuid"]),
             slug=str(project["slug"]),
             node_id=str(project["node_id"]),
-            build_id=None if project.get("build_id") is None else str(project["build_id"]),
-            repo_slug=None if project.get("repo_slug") is None else str(project["repo_slug"]),
+            build_id=str(build_id) if build_id is not None else (kept.build_id if kept else None),
+            repo_slug=str(repo_slug)
+            if repo_slug is not None
+            else (kept.repo_slug if kept else None),
         )
     if new.config.project != expected_project:
         raise failed
@@ -98,5 +103,8 @@ def verify_edit(
     expected_tracker = {**old_tracker, **{k: _plain(v) for k, v in changes.items()}}
     if new_tracker != expected_tracker:
         raise failed
-    if project is not None and after.get("project") != project:
+    written = after.get("project")
+    if project is not None and (
+        not isinstance(written, dict) or {k: written.get(k) for k in project} != project
+    ):
         raise failed

@@ -22,7 +22,7 @@ import errno
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,21 @@ from tracker_core.errors import ConfigConflictError, ConfigError, PathNotAllowed
 # editor, git) can change the file between our read and our replace.
 MAX_REAPPLY = 50
 
-Plan = Callable[[TrackerProjectConfig], tuple[Mapping[str, Any], ProjectIdentity | None]]
+
+@dataclass(frozen=True)
+class NewIdentity:
+    """A project identity that replaces the one on file (uuid, slug, node_id; keys it
+    does not set stay): a repo holding a copy of another project's .kittify/."""
+
+    identity: ProjectIdentity
+
+
+ProjectChange = ProjectIdentity | NewIdentity | None
+Plan = Callable[[TrackerProjectConfig], tuple[Mapping[str, Any], ProjectChange]]
+
+
+def _identity(project: ProjectChange) -> ProjectIdentity | None:
+    return project.identity if isinstance(project, NewIdentity) else project
 
 
 def _check_text(name: str, value: str) -> str:
@@ -129,7 +143,7 @@ def _render(
     config: TrackerProjectConfig,
     current: Document | None,
     changes: dict[str, Value],
-    project: ProjectIdentity | None,
+    project: ProjectChange,
 ) -> tuple[str, str]:
     """(old text, new text) for ``changes``, both with the file's byte-order mark."""
     if current is None:
@@ -147,11 +161,14 @@ def _render(
         if not (key in present and _same(key, present[key], value))
     }
     project_values = None
-    if project is not None and current.config.project is None:
-        project_values = _project_values(project)
+    identity, on_file = _identity(project), current.config.project
+    replacing = isinstance(project, NewIdentity) and on_file != identity
+    if identity is not None and (on_file is None or replacing):
+        project_values = _project_values(identity)
     updates = [SectionUpdate("tracker", effective, TRACKER_KEYS)]
     if project_values is not None:
-        updates.insert(0, SectionUpdate("project", project_values, PROJECT_KEYS, True))
+        only_if_missing = on_file is None
+        updates.insert(0, SectionUpdate("project", project_values, PROJECT_KEYS, only_if_missing))
     path = config.path
     try:
         new_text = apply_updates(current.text, root, updates)
@@ -167,13 +184,14 @@ def render_tracker_update(
     config: TrackerProjectConfig,
     changes: Mapping[str, Any],
     *,
-    project: ProjectIdentity | None = None,
+    project: ProjectChange = None,
 ) -> tuple[str, str]:
     """The file's text before and after writing ``changes``, without writing.
 
     ``changes`` maps keys of :data:`TRACKER_KEYS` to new values (``None`` writes
     ``null``; keys not given stay as they are). ``project`` is written as a
-    ``project:`` section only when the file has none."""
+    ``project:`` section only when the file has none; a ``NewIdentity`` replaces
+    the file's identity."""
     normalized = _normalize_changes(changes)
     return _render(config, _current(config), normalized, project)
 
@@ -182,7 +200,7 @@ def config_diff(
     config: TrackerProjectConfig,
     changes: Mapping[str, Any],
     *,
-    project: ProjectIdentity | None = None,
+    project: ProjectChange = None,
 ) -> str:
     """A unified diff of what :func:`write_tracker` would change ("" for nothing)."""
     old, new = render_tracker_update(config, changes, project=project)
@@ -266,7 +284,7 @@ def _as_read(config: TrackerProjectConfig, data: bytes | None) -> Document | Non
     return document
 
 
-Step = tuple[Document | None, dict[str, Value], ProjectIdentity | None]
+Step = tuple[Document | None, dict[str, Value], ProjectChange]
 
 
 def _write(
@@ -350,8 +368,9 @@ def update_tracker(
         document = _as_read(config, data)
         now = document.config if document is not None else _missing_like(config)
         changes, project = plan(now)
-        if project is not None:
-            _project_values(project)
+        identity = _identity(project)
+        if identity is not None:
+            _project_values(identity)
         return document, _normalize_changes(changes), project
 
     return _write(config, current, root=root, lock_timeout=lock_timeout)

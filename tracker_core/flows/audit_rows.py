@@ -95,6 +95,7 @@ class UpgradeResult:
     binding_ref: str | None
     ok: bool
     error: str | None = None
+    name: str = ""  # the repo's name under its root
 
 
 def rebind_hint(provider: str | None) -> str:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Literal
 
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
-from tracker_core.config.config_io import config_diff, load_config, update_tracker
+from tracker_core.config.config_io import NewIdentity, config_diff, load_config, update_tracker
 from tracker_core.config.config_model import TrackerProjectConfig, TrackerSection
 from tracker_core.config.file_lock import ConfigLockError
 from tracker_core.config.identity import ProjectIdentity, derive_identity, git_remote_slug
+from tracker_core.config.writer import ProjectChange
 from tracker_core.errors import (
     BindError,
     ConfigConflictError,
@@ -53,6 +54,7 @@ class BindContext:
     config: TrackerProjectConfig
     identity: ProjectIdentity
     identity_created: bool  # derived now; persisted together with the binding
+    new_identity: bool = False  # replaces the identity on file (a copied .kittify/)
 
     @property
     def existing(self) -> TrackerSection | None:
@@ -77,10 +79,13 @@ class BindOutcome:
     config: TrackerProjectConfig | None = None
 
 
-def prepare(repo: Path, provider: str, *, project_uuid: str | None = None) -> BindContext:
+def prepare(
+    repo: Path, provider: str, *, project_uuid: str | None = None, new_identity: bool = False
+) -> BindContext:
     """Load the config (a broken one raises ``ConfigError`` and is left alone; one
     reached through a symlink ``PathNotAllowedError``) and the project identity,
-    deriving one when the file has none.
+    deriving one when the file has none, or when ``new_identity`` asks for a fresh
+    one (this repo holds a copy of another project's identity).
 
     ``project_uuid`` is the identity an earlier bind derived and the host bound but
     the file never got (``ConfigNotWrittenError.project_uuid``): used instead of a
@@ -93,7 +98,7 @@ def prepare(repo: Path, provider: str, *, project_uuid: str | None = None) -> Bi
             "(bind the real repo instead)"
         )
     wanted = _checked_uuid(project_uuid) if project_uuid is not None else None
-    if config.project is not None:
+    if config.project is not None and not new_identity:
         identity, created = config.project, False
         if wanted is not None and identity.uuid != wanted:
             raise BindError(
@@ -107,7 +112,7 @@ def prepare(repo: Path, provider: str, *, project_uuid: str | None = None) -> Bi
             identity = replace(identity, uuid=wanted)
     if identity.repo_slug is None:
         identity = identity.with_repo_slug(git_remote_slug(repo))
-    return BindContext(Path(repo), name, config, identity, created)
+    return BindContext(Path(repo), name, config, identity, created, new_identity)
 
 
 def _checked_uuid(text: str) -> str:
@@ -123,7 +128,8 @@ def binding_changes(
     """The tracker keys a bind writes. ``project_slug`` stays as the legacy routing
     key: kept when present, else the project's slug."""
     existing = ctx.config.tracker
-    slug = existing.project_slug if existing and existing.project_slug else ctx.identity.slug
+    keep = existing is not None and bool(existing.project_slug) and not ctx.new_identity
+    slug = existing.project_slug if keep and existing is not None else ctx.identity.slug
     changes: dict[str, object] = {
         "provider": ctx.provider,
         "binding_ref": binding_ref,
@@ -145,7 +151,9 @@ def preview(
     has not assigned it yet)."""
     changes = binding_changes(ctx, binding_ref or PENDING_REF, label, context or {})
     project = ctx.identity if ctx.identity_created else None
-    return config_diff(ctx.config, changes, project=project)
+    return config_diff(
+        ctx.config, changes, project=NewIdentity(ctx.identity) if ctx.new_identity else project
+    )
 
 
 def finish_command(ctx: BindContext, binding_ref: str) -> str:
@@ -176,8 +184,13 @@ def persist(
     ``ConfigNotWrittenError`` with the ``binding_ref`` and the finishing command."""
     root = policy.require_writable(ctx.repo)
 
-    def apply(current: TrackerProjectConfig) -> tuple[dict[str, object], ProjectIdentity | None]:
-        if current.project is not None and current.project.uuid != ctx.identity.uuid:
+    def apply(current: TrackerProjectConfig) -> tuple[dict[str, object], ProjectChange]:
+        replacing = ctx.new_identity  # the copied identity on file is the one to replace
+        if (
+            not replacing
+            and current.project is not None
+            and current.project.uuid != ctx.identity.uuid
+        ):
             raise ConfigNotWrittenError(
                 ctx.repo,
                 ctx.provider,
@@ -187,6 +200,8 @@ def persist(
                 f"sk-tracker bind --provider {ctx.provider} --repo {shlex.quote(str(ctx.repo))}",
             )
         changes = binding_changes(replace(ctx, config=current), binding_ref, label, context)
+        if replacing:
+            return changes, NewIdentity(ctx.identity)
         project = ctx.identity if current.project is None and ctx.identity_created else None
         return changes, project
 

@@ -267,10 +267,13 @@ def host_bind(
     choose: ChooseFn | None = None,
     resource: int | Resource | None = None,
     policy: AccessPolicy = ADMIN_ANYWHERE,
+    replace_asked: bool = False,
 ) -> tuple[Method, BindResult] | None:
     """The host side of a bind (nothing is written): ``bind_ref`` validated, else
     resource ``resource`` of the inventory (1-based), else resolve → exact match,
-    or a candidate by ``select`` / ``choose``. None when ``choose`` declined."""
+    or a candidate by ``select`` / ``choose``. None when ``choose`` declined.
+    Flags an exact match cannot honour (``select``; ``replace_asked`` when the match
+    is the binding the repo has) are a ``UsageError``."""
     method: Method
     if bind_ref is not None:
         return "bind_ref", validate_ref(client, ctx, bind_ref)
@@ -278,8 +281,16 @@ def host_bind(
         picked = (
             pick_resource(client, ctx.provider, resource) if isinstance(resource, int) else resource
         )
+        existing = ctx.existing
+        if replace_asked and existing is not None and existing.binding_ref == picked.binding_ref:
+            raise UsageError(
+                f"--yes has nothing to replace: {ctx.repo.name} is already bound to "
+                f"{picked.display_label} (resource {resource})"
+            )
         return "resource", confirm_resource(client, ctx, picked, policy=policy)
     resolved = client.bind_resolve(ctx.provider, ctx.identity)
+    if resolved.match_type == "exact":
+        _refuse_unusable_flags(ctx, resolved, select=select, replace_asked=replace_asked)
     if resolved.match_type == "exact" and resolved.binding_ref:
         method = "exact"
         result = validate_ref(client, ctx, resolved.binding_ref)
@@ -329,6 +340,27 @@ def record_failure(
         _record(activity, policy, ctx, new_ref=None, result="failed", detail=str(exc))
 
 
+def _refuse_unusable_flags(
+    ctx: BindContext, resolved: ResolveResult, *, select: int | None, replace_asked: bool
+) -> None:
+    label = resolved.display_label or resolved.binding_ref or "its resource"
+    move = (
+        f"to move it to another resource: sk-tracker bind --provider {ctx.provider} "
+        f"--resource N (N as numbered by: sk-tracker discover --provider {ctx.provider})"
+    )
+    if select is not None:
+        raise UsageError(
+            f"--select {select} cannot be used: the host matches {ctx.repo.name} exactly to "
+            f"{label}, so there is no candidate list to pick from; {move}"
+        )
+    existing = ctx.existing
+    if replace_asked and existing is not None and existing.binding_ref == resolved.binding_ref:
+        raise UsageError(
+            f"--yes has nothing to replace: {ctx.repo.name} is already bound to {label}, "
+            f"the binding the host matches it to; {move}"
+        )
+
+
 def bind(
     client: HostClient,
     repo: Path,
@@ -342,6 +374,8 @@ def bind(
     activity: ActivityLog | None = None,
     resource: int | None = None,
     project_uuid: str | None = None,
+    new_identity: bool = False,
+    replace_asked: bool = False,
 ) -> BindOutcome:
     """The whole bind flow of ``sk-tracker bind``.
 
@@ -349,15 +383,19 @@ def bind(
     ``bind_ref`` → validated first and persisted only if valid; ``resource`` → that
     resource of the inventory. An existing binding is replaced only when
     ``confirm_rebind`` agrees. ``project_uuid`` (with ``bind_ref``) finishes a bind
-    whose file was not written: see ``prepare``.
+    whose file was not written: see ``prepare``. ``new_identity`` gives the repo a
+    fresh project identity first (its tracker section, copied with the identity, is
+    replaced without asking). Flags the flow cannot honour are a ``UsageError``:
+    ``select`` when the host matches the project exactly, ``replace_asked``
+    (``--yes``) when the match is the binding the repo already has.
     """
     check_choice(bind_ref, select, resource)
     if project_uuid is not None and bind_ref is None:
         raise UsageError("a project uuid goes with a binding ref (--bind-ref)")
     policy.require_writable(repo)
-    ctx = prepare(repo, provider, project_uuid=project_uuid)
+    ctx = prepare(repo, provider, project_uuid=project_uuid, new_identity=new_identity)
     existing = ctx.existing
-    if not rebind_agreed(client, ctx, confirm_rebind):
+    if not new_identity and not rebind_agreed(client, ctx, confirm_rebind):
         return ctx.declined()
     try:
         chosen = host_bind(
@@ -368,6 +406,7 @@ def bind(
             choose=choose,
             resource=resource,
             policy=policy,
+            replace_asked=replace_asked,
         )
         if chosen is None:
             return ctx.declined()
@@ -375,7 +414,7 @@ def bind(
         config = persist(
             ctx, result.binding_ref, result.display_label, result.provider_context, policy=policy
         )
-    except BindError:
+    except (BindError, UsageError):
         raise
     except Exception as exc:
         record_failure(activity, policy, ctx, exc)

@@ -20,6 +20,7 @@ from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.history import History
 from tracker_core.host.client import HostClient
 from tracker_core.host.wire import Candidate, Me, Resource
+from tracker_core.local.walk import WalkReport
 from tracker_core.remote.mirror import MirrorCache
 from tracker_core.remote.scan import Progress, RemoteScan, scan_remotes
 from tracker_core.remote.urls import RemoteProject
@@ -147,10 +148,15 @@ class TrackerService:
         return self.mirrors
 
     def audit_repos(
-        self, repos: Sequence[audit_mod.FoundRepo], providers: Sequence[str] | None = None
+        self,
+        repos: Sequence[audit_mod.FoundRepo],
+        providers: Sequence[str] | None = None,
+        walk: WalkReport | None = None,
     ) -> audit_mod.AuditReport:
+        """Audit projects already found; ``walk`` (what finding them skipped) is
+        carried into the report."""
         return audit_mod.audit_repos(
-            self.client, repos, providers=providers, max_workers=self.max_workers
+            self.client, repos, providers=providers, max_workers=self.max_workers, walk=walk
         )
 
     def record(
@@ -189,6 +195,8 @@ class TrackerService:
         confirm_rebind: binding.ConfirmFn | bool = False,
         resource: int | None = None,
         project_uuid: str | None = None,
+        new_identity: bool = False,
+        replace_asked: bool = False,
     ) -> binding.BindOutcome:
         return binding.bind(
             self.client,
@@ -202,6 +210,8 @@ class TrackerService:
             policy=self.policy,
             activity=self.activity,
             project_uuid=project_uuid,
+            new_identity=new_identity,
+            replace_asked=replace_asked,
         )
 
     def bind_remote(
@@ -247,10 +257,13 @@ class TrackerService:
             confirm_rebind=True,
         )
 
-    def bind_resource(self, repo: Path, provider: str, resource: Resource) -> binding.BindOutcome:
-        """Bind to any resource picked from the inventory (its candidate token)."""
+    def bind_resource(
+        self, repo: Path, provider: str, resource: Resource, *, new_identity: bool = False
+    ) -> binding.BindOutcome:
+        """Bind to any resource picked from the inventory (its candidate token); with
+        ``new_identity`` the repo first gets a fresh project identity."""
         self.policy.require_writable(repo)
-        ctx = binding.prepare(repo, provider)
+        ctx = binding.prepare(repo, provider, new_identity=new_identity)
         try:
             result = binding.confirm_resource(self.client, ctx, resource, policy=self.policy)
             config = binding.persist(

@@ -1,11 +1,15 @@
 """Project status (routed by ``binding_ref``, else legacy ``project_slug``) with the
-opportunistic upgrade, and installation-wide status across providers."""
+opportunistic upgrade, and installation-wide status across providers.
+
+A project's verdict (bound, stale, …) is the audit's: ``project_status`` audits the
+repo against the same host facts, so ``status`` in a repo and ``audit`` over it
+never disagree."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -13,10 +17,13 @@ from tracker_core.access.policy import AccessPolicy
 from tracker_core.config.config_io import load_config, write_tracker
 from tracker_core.config.config_model import TrackerProjectConfig
 from tracker_core.errors import BindError, NoInstallationError, TrackerError, UsageError
+from tracker_core.flows.audit import AuditRow, audit_repos
 from tracker_core.flows.discovery import no_installation_guidance
+from tracker_core.flows.upgrades import upgrade_changes
 from tracker_core.host.client import HostClient
 from tracker_core.host.concurrency import bounded_map
 from tracker_core.host.wire import InstallationStatus, ProjectStatus
+from tracker_core.local.scan import read_repo
 from tracker_core.providers import PROVIDERS, normalize_provider
 
 log = logging.getLogger("tracker_core.flows.status")
@@ -37,6 +44,11 @@ class StatusReport:
     upgrade: UpgradeState
     upgrade_ref: str | None
     config: TrackerProjectConfig
+    verdict: AuditRow | None = None  # the audit's row for this repo
+
+    @property
+    def is_stale(self) -> bool:
+        return self.verdict is not None and self.verdict.kind == "stale"
 
 
 @dataclass(frozen=True)
@@ -47,18 +59,6 @@ class ProviderInstallation:
     error: str | None = None
     # The provider could not be read at all (unlike a missing installation).
     failure: TrackerError | None = field(default=None, compare=False, repr=False)
-
-
-def upgrade_changes(
-    status_ref: str, label: str | None, context: dict[str, str]
-) -> dict[str, object]:
-    """The tracker keys an upgrade writes: the ref plus the display metadata to cache."""
-    changes: dict[str, object] = {"binding_ref": status_ref}
-    if label is not None:
-        changes["display_label"] = label
-    if context:
-        changes["provider_context"] = dict(context)
-    return changes
 
 
 def configured_provider(config: TrackerProjectConfig, provider: str | None) -> str:
@@ -83,8 +83,30 @@ def project_status(
     upgrade_on_read: bool = True,
     policy: AccessPolicy | None = None,
 ) -> StatusReport:
-    """Status of one repo's binding. A stale ``binding_ref`` raises
-    ``StaleBindingError``; it is never replaced by the legacy slug."""
+    """Status of one repo's binding, with the audit's verdict. A stale
+    ``binding_ref`` raises ``StaleBindingError``; it is never replaced by the legacy
+    slug."""
+    report = _status(
+        client, repo, provider=provider, upgrade_on_read=upgrade_on_read, policy=policy
+    )
+    return replace(report, verdict=verdict_of(client, repo, report.provider))
+
+
+def verdict_of(client: HostClient, repo: Path, provider: str) -> AuditRow:
+    """The row ``audit`` gives ``repo`` when audited on its own."""
+    local = read_repo(Path(repo).expanduser().resolve())
+    [row] = audit_repos(client, [local], providers=[provider]).rows
+    return row
+
+
+def _status(
+    client: HostClient,
+    repo: Path,
+    *,
+    provider: str | None,
+    upgrade_on_read: bool,
+    policy: AccessPolicy | None,
+) -> StatusReport:
     config = load_config(repo)
     name = configured_provider(config, provider)
     tracker = config.tracker

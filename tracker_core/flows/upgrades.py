@@ -12,10 +12,21 @@ from tracker_core.config.config_io import load_config, write_tracker
 from tracker_core.errors import StoreError, TrackerError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.audit_rows import AuditReport, UpgradeResult, remote_bind_command
-from tracker_core.flows.status import upgrade_changes
 from tracker_core.remote.urls import RemoteProject
 
 log = logging.getLogger("tracker_core.flows.upgrades")
+
+
+def upgrade_changes(
+    status_ref: str, label: str | None, context: dict[str, str]
+) -> dict[str, object]:
+    """The tracker keys an upgrade writes: the ref plus the display metadata to cache."""
+    changes: dict[str, object] = {"binding_ref": status_ref}
+    if label is not None:
+        changes["display_label"] = label
+    if context:
+        changes["provider_context"] = dict(context)
+    return changes
 
 
 def apply_upgrades(
@@ -39,16 +50,18 @@ def apply_upgrades(
             tracker = config.tracker
             if tracker is None or tracker.binding_ref or tracker.provider != row.provider:
                 results.append(
-                    UpgradeResult(row.repo, None, False, "config changed since the audit")
+                    UpgradeResult(
+                        row.repo, None, False, "config changed since the audit", row.label
+                    )
                 )
                 continue
             changes = upgrade_changes(row.pending_ref, row.display_label, row.provider_context)
             write_tracker(config, changes, root=root)
-            results.append(UpgradeResult(row.repo, row.pending_ref, True))
+            results.append(UpgradeResult(row.repo, row.pending_ref, True, name=row.label))
             outcome = "ok"
             detail = ""
         except (TrackerError, OSError) as exc:
-            results.append(UpgradeResult(row.repo, row.pending_ref, False, str(exc)))
+            results.append(UpgradeResult(row.repo, row.pending_ref, False, str(exc), row.label))
             outcome, detail = "failed", str(exc)
         if activity is not None:
             try:

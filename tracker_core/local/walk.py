@@ -69,6 +69,20 @@ class WalkReport:
         total = len(self.skipped)
         return f"skipped {total} folder{'s' if total != 1 else ''}: " + "; ".join(parts)
 
+    def notes(self, limit: int = 3) -> list[str]:
+        """What every face shows under its list of projects: skipped folders, and
+        git repos that are not spec-kitty projects (for information)."""
+        lines = [self.skipped_summary(limit)] if self.skipped else []
+        plain = self.git_repos
+        if plain:
+            shown = ", ".join(str(p) for p in plain[:limit])
+            more = f", +{len(plain) - limit} more" if len(plain) > limit else ""
+            lines.append(
+                f"{len(plain)} git repo(s) without .kittify/ (not spec-kitty projects): "
+                f"{shown}{more}"
+            )
+        return lines
+
 
 @dataclass
 class Walk:

@@ -40,7 +40,9 @@ BINDING_COLUMNS: dict[str, str] = {
 
 AUDIT_COLUMNS: dict[str, str] = {
     "repo": "string",
-    "name": "string",
+    "name": "string",  # the path under the root it was found in
+    "worktree_of": "string",  # a worktree: its main checkout's name
+    "also_at": "string",  # a clone: the other checkouts of the project
     "provider": "category",
     "workspace": "string",
     "state": "string",
@@ -150,7 +152,9 @@ def audit_frame(report: AuditReport) -> pd.DataFrame:
     data = _cols(AUDIT_COLUMNS)
     for row in report.rows:
         data["repo"].append(str(row.repo))
-        data["name"].append(row.repo.name)
+        data["name"].append(row.label)
+        data["worktree_of"].append(row.worktree_of)
+        data["also_at"].append(", ".join(row.also_at) or None)
         data["provider"].append(row.provider)
         data["workspace"].append(row.provider_context.get("workspace_name"))
         data["state"].append(row.state)

@@ -184,7 +184,7 @@ def upgrades_frame(results: Iterable[UpgradeResult]) -> pd.DataFrame:
     data: dict[str, list[Any]] = {name: [] for name in UPGRADE_COLUMNS}
     for r in results:
         data["repo"].append(str(r.repo))
-        data["name"].append(r.repo.name)
+        data["name"].append(r.name or r.repo.name)
         data["binding_ref"].append(r.binding_ref)
         data["ok"].append(r.ok)
         data["error"].append(r.error)
