@@ -48,6 +48,7 @@ from tracker_core.flows.status import ProviderInstallation, StatusReport
 from tracker_core.host.auth import CallbackToken, FileToken, StaticToken, TokenProvider
 from tracker_core.host.client import HostClient
 from tracker_core.local.scan import LocalRepo, find_repos, scan_roots
+from tracker_core.local.walk import WalkReport, walk_roots
 from tracker_core.providers import PROVIDERS, normalize_provider
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ __all__ = [
     "TrackerService",
     "UpgradeResult",
     "UsageError",
+    "WalkReport",
     "Workspace",
     "audit_frame",
     "bindings_frame",
@@ -149,5 +151,6 @@ __all__ = [
     "scan_roots",
     "style",
     "unclaimed_frame",
+    "walk_roots",
     "write_tracker",
 ]

@@ -92,7 +92,7 @@ def _plan_one(service: TrackerService, row: AuditRow) -> RebindItem:
         return RebindItem(row.repo, provider, "error", row.binding_ref, detail=f"run {finish}")
     try:
         if not provider:
-            raise BindError(f"{row.repo.name} names no provider; bind it from the Bind page")
+            raise BindError(f"{row.label} names no provider; bind it from the Bind page")
         ctx = binding.prepare(row.repo, provider)
         resolved = service.client.bind_resolve(ctx.provider, ctx.identity)
     except TrackerError as exc:
