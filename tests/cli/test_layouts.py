@@ -121,7 +121,8 @@ def test_resource_n_moves_a_bound_project(cli: Cli, host: HostHandle, repos: Pat
     assert cli.run("audit", repos).code == 0
     out_of_range = cli.run("bind", "-p", "linear", "--resource", "999", "--yes", cwd=repo)
     assert out_of_range.code == 1
-    assert f"choose 1 to {len(listed)}" in out_of_range.one_error_line()
+    assert out_of_range.err_lines[-1].startswith("error: resource 999 is out of range")
+    assert f"choose 1 to {len(listed)}" in out_of_range.err_lines[-1]
     both = cli.run("bind", "-p", "linear", "--resource", "1", "--select", "1", cwd=repo)
     assert both.code == 2
 
