@@ -6,8 +6,7 @@ sidebar; each page lives in pages/.
 
 import streamlit as st
 
-from tracker_dashboard import FAVICON, entry, sidebar, signin
-from tracker_dashboard import session as dash_session
+from tracker_dashboard import FAVICON, entry, login_screen, sidebar, tab_session
 from tracker_dashboard.widgets import guard
 
 # A local file, inlined as a data URL: a ":material/...:" page icon is fetched from a
@@ -25,11 +24,11 @@ page = st.navigation(
         st.Page("pages/changes.py", title="Changes", icon=":material/difference:"),
     ],
     # Before sign-in (when the deployment requires it) not even the page list shows.
-    position="hidden" if signin.signed_out() else "sidebar",
+    position="hidden" if login_screen.signed_out() else "sidebar",
 )
 
 entry.resume_requested_page()
-session = dash_session.current()
+session = tab_session.current()
 sidebar.render(session)
 with guard(), entry.page_frame():
     page.run()

@@ -34,7 +34,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 APP = PROJECT / "app.py"
 PAGE = "pages/resources.py"
 REPOS_PAGE = "pages/repositories.py"
-SESSION_KEY = "_tracker_session"  # where tracker_dashboard.session keeps the tab's session
+SESSION_KEY = "_tracker_session"  # where tracker_dashboard.tab_session keeps the tab's session
 
 
 @contextmanager

@@ -5,12 +5,12 @@ import streamlit as st
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.tables import views
 from tracker_core.tables.names import relative_names
-from tracker_dashboard import entry, session
+from tracker_dashboard import entry, tab_session
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/activity.py")
 st.title("Activity")
-current = session.current()
+current = tab_session.current()
 log = ActivityLog.from_settings(current.settings)
 st.caption("Who bound, re-bound or upgraded which repository, and when (newest first).")
 st.text(f"Store: {log.store.masked_url}")

@@ -3,20 +3,28 @@ of stale repos; pending upgrades; what changed."""
 
 import streamlit as st
 
-from tracker_dashboard import bind_panel, entry, hostdown, loaders, selection, session
+from tracker_dashboard import (
+    bind_panel,
+    bulk_bind,
+    entry,
+    hostdown,
+    loaders,
+    selection,
+    tab_session,
+)
 from tracker_dashboard.widgets import viewer_notice
 
 MAX_PANELS = 25
 
 entry.require_app("pages/bind.py")
 st.title("Bind")
-current = session.current()
+current = tab_session.current()
 hostdown.notice(current, needs_host=True)
 viewer_notice(current)
 aud = loaders.audit(current)
 inv = loaders.inventory(current)
 
-bind_panel.summary()
+bulk_bind.summary()
 
 st.subheader("Bind selected repositories")
 names = dict(zip(aud.repos["repo"], aud.repos["name"], strict=True))
@@ -38,8 +46,8 @@ st.caption(
     "Exact matches (the host already holds a binding for the project) are re-bound in one "
     "go; the others wait for a choice each."
 )
-bind_panel.bulk_rebind(current, aud, picked)
+bulk_bind.bulk_rebind(current, aud, picked)
 
 st.subheader("Apply pending upgrades")
 st.caption("Legacy repos know only their project slug; the host already knows their binding ref.")
-bind_panel.pending_upgrades(current, aud)
+bulk_bind.pending_upgrades(current, aud)

@@ -7,12 +7,12 @@ import streamlit as st
 
 from tracker_core.flows.history import CHANGE_KINDS
 from tracker_core.tables import history_frames
-from tracker_dashboard import entry, history_cache, session
+from tracker_dashboard import entry, history_cache, tab_session
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/changes.py")
 st.title("Changes")
-current = session.current()
+current = tab_session.current()
 st.caption(
     "Each repo whose binding changed, comparing the audit recorded at the start of the "
     "period with the newest one."

@@ -5,13 +5,13 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from tracker_core.tables import attention, palette, views
-from tracker_dashboard import entry, history_cache, hostdown, loaders, session
+from tracker_dashboard import entry, history_cache, hostdown, loaders, tab_session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import repo_key
 
 entry.require_app("pages/overview.py")
 st.title("Overview")
-current = session.current()
+current = tab_session.current()
 hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 aud = loaders.audit(current)

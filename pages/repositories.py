@@ -3,13 +3,13 @@
 import streamlit as st
 
 from tracker_core.tables import views
-from tracker_dashboard import entry, hostdown, loaders, selection, session
+from tracker_dashboard import entry, hostdown, loaders, selection, tab_session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import download_csv, repo_key
 
 entry.require_app("pages/repositories.py")
 st.title("Repositories")
-current = session.current()
+current = tab_session.current()
 hostdown.notice(current, needs_host=False)
 aud = loaders.audit(current)
 repos = aud.repos

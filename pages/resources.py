@@ -3,12 +3,12 @@
 import streamlit as st
 
 from tracker_core.tables import views
-from tracker_dashboard import entry, hostdown, loaders, session
+from tracker_dashboard import entry, hostdown, loaders, tab_session
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/resources.py")
 st.title("Resources")
-current = session.current()
+current = tab_session.current()
 hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 view = inv.resources

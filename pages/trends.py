@@ -5,13 +5,13 @@ import streamlit as st
 from tracker_core.flows.history import scope_of
 from tracker_core.tables import history_frames
 from tracker_core.tables.frames import AUDIT_KINDS, RESOURCE_STATES
-from tracker_dashboard import entry, history_cache, session
+from tracker_dashboard import entry, history_cache, tab_session
 from tracker_dashboard.charts import stacked_over_time
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/trends.py")
 st.title("Trends")
-current = session.current()
+current = tab_session.current()
 st.caption(
     "Binding health over time, from the audits recorded by this dashboard (at most one per "
     "SK_TRACKER_RECORD_EVERY minutes), `sk-tracker audit --record` and notebooks."

@@ -86,7 +86,7 @@ def discover(
     debug: DebugOpt = False,
 ) -> None:
     """List the resources this team can bind (● bound / ⊘ disabled / ○ available)."""
-    from . import render
+    from . import render, terminal
 
     _set_debug(debug)
     if bool(provider) == all_providers:
@@ -99,12 +99,12 @@ def discover(
             inventories = [service.discover(provider)]
     resources = render.resource_rows(inventories)
     if as_json:
-        render.print_json(render.discover_json(resources))
+        terminal.print_json(render.discover_json(resources))
     elif resources:
-        render.emit(render.discover_table(resources))
+        terminal.emit(render.discover_table(resources))
     for inv in inventories:
         if not inv.connected and inv.failure is None:
-            render.warn(f"{inv.provider}: {inv.error}")
+            terminal.warn(f"{inv.provider}: {inv.error}")
     _fail_if_incomplete(inventories)
     if not resources:
         message = (
@@ -112,9 +112,9 @@ def discover(
             "access to projects) in the SaaS dashboard, then run discover again."
         )
         if as_json:
-            render.warn(message)
+            terminal.warn(message)
         else:
-            render.note(message)
+            terminal.note(message)
 
 
 @app.command()
@@ -192,7 +192,7 @@ def bind(
     from tracker_core.host.wire import Candidate
     from tracker_core.remote.urls import is_remote, parse_location
 
-    from . import render
+    from . import render, terminal
     from .prompt import ask, yes_no
 
     _set_debug(debug)
@@ -221,20 +221,20 @@ def bind(
         label = render.binding_label(existing).plain
         if current.stale:
             # A stale binding points nowhere: replacing it is the fix, so it is the default.
-            render.warn(f"{name} is bound to {label}, which is stale ({current.stale_reason})")
+            terminal.warn(f"{name} is bound to {label}, which is stale ({current.stale_reason})")
             question, default = "Replace the stale binding? [Y/n] ", True
         else:
-            render.warn(f"{name} is already bound to {label}")
+            terminal.warn(f"{name} is already bound to {label}")
             question, default = "Replace the existing binding? [y/N] ", False
         if yes:
             return True
         return ask(question, hint="pass --yes to replace it", parse=yes_no(default))
 
     def choose(candidates: Sequence[Candidate]) -> Candidate | None:
-        render.out.print(Text(f"{len(candidates)} candidate resources:", style="bold"))
+        terminal.out.print(Text(f"{len(candidates)} candidate resources:", style="bold"))
         for line in render.candidate_lines(candidates):
-            render.emit(line)
-        render.out.file.flush()
+            terminal.emit(line)
+        terminal.out.file.flush()
         count = len(candidates)
 
         def pick(answer: str) -> Candidate:
@@ -265,7 +265,7 @@ def bind(
                 push_to_default=push_to_default,
             )
             if pushed.status == "declined":
-                render.note(declined())
+                terminal.note(declined())
             else:
                 remote_bind_success(pushed)
             return
@@ -283,7 +283,7 @@ def bind(
             replace_asked=yes,
         )
     if outcome.status == "declined":
-        render.note(declined())
+        terminal.note(declined())
         return
     render.bind_success(outcome)
 
@@ -302,7 +302,7 @@ def status(
     debug: DebugOpt = False,
 ) -> None:
     """Status of this repo's binding, or of the whole installation with --all."""
-    from . import render
+    from . import render, terminal
 
     _set_debug(debug)
     if all_bindings and repo is not None:
@@ -315,16 +315,16 @@ def status(
             if provider and not items[0].connected:
                 raise fail(items[0].error or f"{provider} is not connected")
             if as_json:
-                render.print_json(render.installation_json(items))
+                terminal.print_json(render.installation_json(items))
             else:
-                render.emit(render.installation_view(items))
+                terminal.emit(render.installation_view(items))
             _fail_if_incomplete(items)
             return
         report = service.project_status(find_repo(repo), provider)
     if as_json:
-        render.print_json(render.status_json(report))
+        terminal.print_json(render.status_json(report))
     else:
-        render.emit(render.status_panel(report))
+        terminal.emit(render.status_panel(report))
     verdict = report.verdict
     if report.is_stale and verdict is not None:  # as the audit of this repo would say
         raise fail(f"{verdict.state}: {verdict.reason}; {verdict.guidance}")
@@ -362,7 +362,7 @@ def audit(
     from tracker_core.errors import TrackerError
     from tracker_core.flows.audit import after_upgrades, split_roots
 
-    from . import render
+    from . import render, terminal
     from .remotes import remote_progress
 
     _set_debug(debug)
@@ -381,7 +381,7 @@ def audit(
         if not root.is_dir():
             raise fail(f"{root} is not a folder or a git remote URL", EXIT_USAGE)
     with service_from(saas_url, token_file, settings) as service:
-        if render.err.is_terminal and not as_json:
+        if terminal.err.is_terminal and not as_json:
             with remote_progress(len(remotes)) as progress:
                 report = service.audit([*folders, *remotes], progress=progress)
         else:
@@ -390,25 +390,25 @@ def audit(
         report = after_upgrades(report, upgrades)
         recorded = history_commands.record_audit(service, report, chosen) if record else None
     if as_json:
-        render.print_json(render.audit_json(report, upgrades))
+        terminal.print_json(render.audit_json(report, upgrades))
     else:
-        render.emit(render.audit_table(report))
+        terminal.emit(render.audit_table(report))
         if report.unclaimed:
-            render.note("")
-            render.emit(render.unclaimed_table(report))
+            terminal.note("")
+            terminal.emit(render.unclaimed_table(report))
         for u in upgrades:
             name = u.name or u.repo.name
-            render.note(
+            terminal.note(
                 f"upgraded {name} to {u.binding_ref}"
                 if u.ok
                 else f"{name}: not upgraded: {u.error}"
             )
         for line in render.audit_footer(report):
-            render.note(line)
+            terminal.note(line)
     if isinstance(recorded, TrackerError):
         raise fail(str(recorded))  # after the audit's own output, which stands
     if recorded:
-        render.emit(render.t(recorded), render.err)  # stderr: --json output stays JSON
+        terminal.emit(terminal.t(recorded), terminal.err)  # stderr: --json output stays JSON
     if report.provider_errors:
         names = ", ".join(sorted(report.provider_errors))
         first = report.provider_errors[min(report.provider_errors)]

@@ -25,7 +25,7 @@ from tracker_core.host.wire import Candidate, Resource
 from tracker_core.remote.urls import RemoteProject
 
 from . import loaders
-from .session import DashboardSession
+from .tab_session import DashboardSession
 
 CHANGES_KEY = "_tracker_changes"
 

@@ -18,7 +18,7 @@ from tracker_core.store.records import Snapshot
 from tracker_core.tables.history_frames import deltas, since_label
 from tracker_core.tables.views import Totals
 
-from .session import DashboardSession
+from .tab_session import DashboardSession
 
 TTL_SECONDS = 120.0
 log = logging.getLogger("tracker_dashboard.history")

@@ -40,7 +40,7 @@ from tracker_core.remote.urls import RemoteProject
 from tracker_core.tables import views
 
 from . import history_cache
-from .session import DashboardSession
+from .tab_session import DashboardSession
 
 
 def _ttl() -> float:

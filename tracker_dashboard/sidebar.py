@@ -11,8 +11,8 @@ from tracker_core.errors import TrackerError
 from tracker_core.safe_text import clean_text
 
 from . import loaders
-from .session import DashboardSession
-from .signin import sign_out_button
+from .login_screen import sign_out_button
+from .tab_session import DashboardSession
 from .text import error_line
 
 

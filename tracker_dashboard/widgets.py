@@ -13,7 +13,7 @@ import streamlit as st
 from tracker_core.errors import TrackerError
 from tracker_core.tables import views
 
-from .session import DashboardSession
+from .tab_session import DashboardSession
 from .text import error_line, md_text
 
 log = logging.getLogger("tracker_dashboard")

@@ -13,7 +13,8 @@ from .matching import Bindable, rank_candidates
 from .models import BindConfirmRequest, ProjectIdentity
 from .settings import HostSettings
 from .state import InstallationState
-from .store import MappingRow, Store
+from .store import Store
+from .store_rows import MappingRow
 
 _GUIDANCE = {
     "binding_not_found": "This host never issued binding {ref}.",

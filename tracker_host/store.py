@@ -15,154 +15,22 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from .ids import iso_timestamp, new_binding_ref
 from .state import InstallationState
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS installations (
-    provider TEXT PRIMARY KEY,
-    installation_id TEXT NOT NULL UNIQUE
-);
-CREATE TABLE IF NOT EXISTS resources (
-    id TEXT PRIMARY KEY,
-    provider TEXT NOT NULL REFERENCES installations(provider),
-    key TEXT NOT NULL,
-    name TEXT NOT NULL,
-    display_label TEXT NOT NULL,
-    workspace_name TEXT NOT NULL,
-    provider_context TEXT NOT NULL,
-    UNIQUE (provider, key)
-);
-CREATE TABLE IF NOT EXISTS mappings (
-    binding_ref TEXT PRIMARY KEY,
-    provider TEXT NOT NULL,
-    resource_id TEXT NOT NULL REFERENCES resources(id),
-    project_uuid TEXT NOT NULL,
-    project_slug TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('active', 'disabled', 'deleted')),
-    bound_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS mappings_resource_live
-    ON mappings(resource_id) WHERE status != 'deleted';
-CREATE UNIQUE INDEX IF NOT EXISTS mappings_project_live
-    ON mappings(provider, project_uuid) WHERE status != 'deleted';
-CREATE INDEX IF NOT EXISTS mappings_by_slug ON mappings(provider, project_slug);
-CREATE INDEX IF NOT EXISTS mappings_by_provider ON mappings(provider);
-CREATE TABLE IF NOT EXISTS idempotency (
-    team TEXT NOT NULL,
-    key TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    response TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (team, key)
-);
-CREATE TABLE IF NOT EXISTS consumed_candidates (
-    nonce TEXT PRIMARY KEY,
-    expires_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS consumed_by_expiry ON consumed_candidates(expires_at);
-"""
-
-_MAPPING_SELECT = """
-SELECT m.binding_ref, m.provider, m.resource_id, r.display_label, r.provider_context,
-       m.project_uuid, m.project_slug, m.status, m.bound_at, m.updated_at
-FROM mappings m JOIN resources r ON r.id = m.resource_id
-"""
-
-
-@dataclass(frozen=True)
-class Installation:
-    provider: str
-    installation_id: str
-    resource_count: int
-
-
-@dataclass(frozen=True)
-class ResourceRow:
-    resource_id: str
-    provider: str
-    key: str
-    name: str
-    display_label: str
-    workspace_name: str
-    provider_context: dict[str, str]
-    # The live (active or disabled) mapping holding the resource, if any.
-    binding_ref: str | None
-    bound_project_uuid: str | None
-    bound_project_slug: str | None
-    bound_at: str | None
-    binding_status: str | None
-
-
-@dataclass(frozen=True)
-class MappingRow:
-    binding_ref: str
-    provider: str
-    resource_id: str
-    display_label: str
-    provider_context: dict[str, str]
-    project_uuid: str
-    project_slug: str
-    status: str
-    bound_at: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class IdempotencyRecord:
-    request_hash: str
-    response: dict[str, Any]
-
-
-_RESOURCE_SELECT = """
-SELECT r.id, r.provider, r.key, r.name, r.display_label, r.workspace_name, r.provider_context,
-       m.binding_ref, m.project_uuid, m.project_slug, m.bound_at, m.status
-FROM resources r LEFT JOIN mappings m ON m.resource_id = r.id AND m.status != 'deleted'
-"""
-
-
-def _resource(row: sqlite3.Row) -> ResourceRow:
-    return ResourceRow(
-        resource_id=row[0],
-        provider=row[1],
-        key=row[2],
-        name=row[3],
-        display_label=row[4],
-        workspace_name=row[5],
-        provider_context=json.loads(row[6]),
-        binding_ref=row[7],
-        bound_project_uuid=row[8],
-        bound_project_slug=row[9],
-        bound_at=row[10],
-        binding_status=row[11],
-    )
-
-
-def resource_id_for(provider: str, key: str) -> str:
-    return f"{provider}:{key}"
-
-
-def _mapping(row: sqlite3.Row) -> MappingRow:
-    return MappingRow(
-        binding_ref=row[0],
-        provider=row[1],
-        resource_id=row[2],
-        display_label=row[3],
-        provider_context=json.loads(row[4]),
-        project_uuid=row[5],
-        project_slug=row[6],
-        status=row[7],
-        bound_at=row[8],
-        updated_at=row[9],
-    )
+from .store_rows import (
+    MAPPING_SELECT,
+    RESOURCE_SELECT,
+    SCHEMA,
+    IdempotencyRecord,
+    Installation,
+    MappingRow,
+    ResourceRow,
+    mapping_row,
+    resource_id_for,
+    resource_row,
+)
 
 
 class Store:
@@ -288,8 +156,8 @@ class Store:
     def resources(self, provider: str) -> list[ResourceRow]:
         """Every resource of the installation with its live holder, in display order."""
         result = [
-            _resource(row)
-            for row in self._all(_RESOURCE_SELECT + " WHERE r.provider = ?", (provider,))
+            resource_row(row)
+            for row in self._all(RESOURCE_SELECT + " WHERE r.provider = ?", (provider,))
         ]
         result.sort(
             key=lambda r: (
@@ -302,45 +170,45 @@ class Store:
         return result
 
     def resource(self, resource_id: str) -> ResourceRow | None:
-        row = self._one(_RESOURCE_SELECT + " WHERE r.id = ?", (resource_id,))
-        return None if row is None else _resource(row)
+        row = self._one(RESOURCE_SELECT + " WHERE r.id = ?", (resource_id,))
+        return None if row is None else resource_row(row)
 
     # -- mappings ----------------------------------------------------------------
 
     def mapping(self, binding_ref: str) -> MappingRow | None:
-        row = self._one(_MAPPING_SELECT + " WHERE m.binding_ref = ?", (binding_ref,))
-        return None if row is None else _mapping(row)
+        row = self._one(MAPPING_SELECT + " WHERE m.binding_ref = ?", (binding_ref,))
+        return None if row is None else mapping_row(row)
 
     def live_mapping_for_project(self, provider: str, project_uuid: str) -> MappingRow | None:
         row = self._one(
-            _MAPPING_SELECT
+            MAPPING_SELECT
             + " WHERE m.provider = ? AND m.project_uuid = ? AND m.status != 'deleted'",
             (provider, project_uuid),
         )
-        return None if row is None else _mapping(row)
+        return None if row is None else mapping_row(row)
 
     def live_mapping_for_resource(self, resource_id: str) -> MappingRow | None:
         row = self._one(
-            _MAPPING_SELECT + " WHERE m.resource_id = ? AND m.status != 'deleted'",
+            MAPPING_SELECT + " WHERE m.resource_id = ? AND m.status != 'deleted'",
             (resource_id,),
         )
-        return None if row is None else _mapping(row)
+        return None if row is None else mapping_row(row)
 
     def live_mappings_by_slug(self, provider: str, project_slug: str) -> list[MappingRow]:
         """Live mappings of a slug: active ones first, most recently bound first."""
         rows = self._all(
-            _MAPPING_SELECT + " WHERE m.provider = ? AND m.project_slug = ?"
+            MAPPING_SELECT + " WHERE m.provider = ? AND m.project_slug = ?"
             " AND m.status != 'deleted'"
             " ORDER BY m.status = 'active' DESC, m.bound_at DESC, m.binding_ref",
             (provider, project_slug),
         )
-        return [_mapping(row) for row in rows]
+        return [mapping_row(row) for row in rows]
 
     def mappings(self, provider: str, *, include_deleted: bool = True) -> list[MappingRow]:
-        sql = _MAPPING_SELECT + " WHERE m.provider = ?"
+        sql = MAPPING_SELECT + " WHERE m.provider = ?"
         if not include_deleted:
             sql += " AND m.status != 'deleted'"
-        result = [_mapping(row) for row in self._all(sql, (provider,))]
+        result = [mapping_row(row) for row in self._all(sql, (provider,))]
         result.sort(
             key=lambda m: (m.display_label.casefold(), m.display_label, m.bound_at, m.binding_ref)
         )

@@ -57,7 +57,7 @@ from tracker_core.flows import binding
 from tracker_core.flows.audit import AuditRow
 from tracker_core.flows.rebind import RebindItem
 from tracker_dashboard import actions
-from tracker_dashboard.session import open_session
+from tracker_dashboard.tab_session import open_session
 
 current = open_session()
 repos = Path(REPOS)

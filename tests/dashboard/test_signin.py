@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto
-from tracker_dashboard.session import SESSION_KEY
+from tracker_dashboard.tab_session import SESSION_KEY
 
 AUTH = {
     "redirect_uri": "http://127.0.0.1:8501/oauth2callback",

@@ -6,7 +6,7 @@ The role comes from the host's ``/me`` (else the ``SK_TRACKER_ROLE`` setting); a
 rejected token, a wrong team or a host that cannot be reached stops the page with
 one clear line instead of showing data read by another session.
 
-When the deployment has sign-in configured (``signin.py``), the signed-in person's
+When the deployment has sign-in configured (``login_screen.py``), the signed-in person's
 mapped role caps that role and they are the actor; the session is kept only while
 the same person with the same mapped role is signed in.
 """
@@ -31,7 +31,7 @@ from tracker_core.errors import (
 from tracker_core.flows.service import TrackerService
 from tracker_core.flows.session import Identity, open_service
 
-from .signin import SignIn, require_sign_in, sign_out_button
+from .login_screen import SignIn, require_sign_in, sign_out_button
 from .text import error_line
 
 SESSION_KEY = "_tracker_session"
