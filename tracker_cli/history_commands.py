@@ -68,22 +68,22 @@ def activity(as_json: JsonOpt = False) -> None:
     from tracker_core.access.settings import load_settings
     from tracker_core.flows.activity import ActivityLog
 
-    from . import history_render, render
+    from . import history_render, terminal
 
     entries = ActivityLog.from_settings(load_settings()).entries(newest_first=True)
     if as_json:
-        render.print_json(history_render.activity_json(entries))
+        terminal.print_json(history_render.activity_json(entries))
     elif entries:
-        render.emit(history_render.activity_table(entries))
+        terminal.emit(history_render.activity_table(entries))
     else:
-        render.note("Nothing recorded yet: binds, re-binds and upgrades appear here.")
+        terminal.note("Nothing recorded yet: binds, re-binds and upgrades appear here.")
 
 
 def history(since: SinceOpt = None, as_json: JsonOpt = False) -> None:
     """Recorded audits, oldest first: when, who, and the repos in each state."""
     from tracker_core.flows.history import parse_since
 
-    from . import history_render, render
+    from . import history_render, terminal
 
     settings, store = _settings_and_history()
     snaps = store.snapshots(
@@ -92,11 +92,11 @@ def history(since: SinceOpt = None, as_json: JsonOpt = False) -> None:
         since=parse_since(since) if since else None,
     )
     if as_json:
-        render.print_json(history_render.history_json(snaps))
+        terminal.print_json(history_render.history_json(snaps))
     elif snaps:
-        render.emit(history_render.history_table(snaps))
+        terminal.emit(history_render.history_table(snaps))
     else:
-        render.note("No audits recorded yet: run sk-tracker audit ROOT… --record.")
+        terminal.note("No audits recorded yet: run sk-tracker audit ROOT… --record.")
 
 
 def changes(
@@ -115,7 +115,7 @@ def changes(
     """What changed per repo since a date (default: since the previous recorded audit)."""
     from tracker_core.flows.history import parse_kinds, parse_since
 
-    from . import history_render, render
+    from . import history_render, terminal
 
     kinds = parse_kinds(fail_on) if fail_on is not None else []
     settings, store = _settings_and_history()
@@ -125,14 +125,14 @@ def changes(
         since=parse_since(since) if since else None,
     )
     if as_json:
-        render.print_json(history_render.changes_json(found))
+        terminal.print_json(history_render.changes_json(found))
     elif found:
-        render.emit(history_render.changes_table(found))
+        terminal.emit(history_render.changes_table(found))
     else:
-        render.note("No changes between the recorded audits compared.")
+        terminal.note("No changes between the recorded audits compared.")
     hit = sorted({c.kind for c in found} & set(kinds))
     if hit:
-        render.warn(f"changes of kind {', '.join(hit)} happened")
+        terminal.warn(f"changes of kind {', '.join(hit)} happened")
         raise typer.Exit(EXIT_ERROR)
 
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from .render import STATE_STYLE, Listing, t, when
+from .render import STATE_STYLE
+from .terminal import Listing, t, when
 
 if TYPE_CHECKING:
     from tracker_core.flows.history import Change

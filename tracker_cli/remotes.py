@@ -11,7 +11,8 @@ from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from .render import bind_success, emit, err, note, t
+from .render import bind_success
+from .terminal import emit, err, note, t
 
 if TYPE_CHECKING:
     from tracker_core.flows.remote_bind import RemoteBindOutcome

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import loaders
-from .session import DashboardSession, retry
+from .tab_session import DashboardSession, retry
 from .text import md_text
 
 
