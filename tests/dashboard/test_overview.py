@@ -86,8 +86,14 @@ def test_sidebar_shows_host_team_role_roots_and_refresh(dash: Dashboard, role: s
 
 
 def test_conflicting_repos_are_called_out(dash: Dashboard) -> None:
-    # A copy of my-project claims the same binding and project uuid.
-    shutil.copytree(dash.repos["my-project"].path, dash.root / "my-project-copy")
+    # Another repo (its own origin) whose .kittify/ was copied from my-project claims
+    # the same binding and project uuid: two different projects, a true conflict.
+    copy = dash.root / "my-project-copy"
+    shutil.copytree(dash.repos["my-project"].path, copy)
+    git_config = copy / ".git" / "config"
+    text = git_config.read_text()
+    assert "my-project.git" in text
+    git_config.write_text(text.replace("my-project.git", "template-user.git"))
     at = start(dash)
     assert {m.label: m.value for m in at.metric}["Bound repos"] == "0"
     assert any("2 repo(s) in conflict" in w.value for w in at.warning)
@@ -109,3 +115,11 @@ def test_overview_opens_with_what_needs_attention_and_its_fix(dash: Dashboard) -
         assert name in items
     assert "my-project" not in items
     assert any("Bind page: Resolve" in c.value for c in at.caption)
+
+
+def test_a_second_checkout_of_one_project_is_no_conflict(dash: Dashboard) -> None:
+    # A plain copy keeps the origin: one project checked out twice, both bound.
+    shutil.copytree(dash.repos["my-project"].path, dash.root / "my-project-copy")
+    at = start(dash)
+    assert {m.label: m.value for m in at.metric}["Bound repos"] == "2"
+    assert not any("in conflict" in w.value for w in at.warning)
