@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
-from tracker_core.errors import SettingsError
+from tracker_core.errors import AuthError, SettingsError, TrackerError
+from tracker_core.host.call import HEADER_SAFE, TOKEN_SETTINGS
+
+_LOG = logging.getLogger("tracker_core.host.client")
 
 
 @runtime_checkable
@@ -94,3 +98,41 @@ class CallbackToken:
 
     def __repr__(self) -> str:
         return "CallbackToken(**********)"
+
+
+def token_value(tokens: TokenProvider) -> str:
+    """The provider's current token, checked before it goes into a header."""
+    value = tokens.token().get_secret_value()
+    if not value:
+        raise AuthError(f"no token: set {TOKEN_SETTINGS}", user_action_required=True)
+    if not HEADER_SAFE.fullmatch(value):
+        raise AuthError(
+            f"the token contains spaces or control characters; check {TOKEN_SETTINGS}",
+            user_action_required=True,
+        )
+    return value
+
+
+def token_fix(tokens: TokenProvider) -> str:
+    """The one setting that holds the rejected token (there is no login command)."""
+    if isinstance(tokens, FileToken):
+        return f"put a valid token in {tokens.path} (SK_TRACKER_TOKEN_FILE)"
+    if isinstance(tokens, StaticToken):
+        return "set SK_TRACKER_TOKEN to a valid token"
+    return f"set {TOKEN_SETTINGS} to a valid token"
+
+
+def refreshed_token(tokens: TokenProvider, old: str) -> bool:
+    """Ask the provider for a new token once; true when it gave a different one."""
+    try:
+        new = tokens.refresh()
+    except TrackerError:
+        raise
+    except Exception as exc:  # a provider's own failure means "could not refresh"
+        _LOG.debug("token refresh failed: %s", type(exc).__name__)
+        return False
+    if new is None:
+        return False
+    value = new.get_secret_value()
+    _LOG.debug("token refreshed after 401: %s", "new token" if value != old else "unchanged")
+    return bool(value) and value != old

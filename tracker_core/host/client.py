@@ -4,7 +4,7 @@ One ``HostClient`` per host and team. Every call returns a validated model from
 ``wire`` or raises one ``HostError`` subclass with a one-line message; nothing from
 httpx or pydantic leaks. Transient failures (429, 5xx, connect errors, timeouts,
 dropped connections) are retried with backoff inside a bounded total time; a 401 is
-retried once after the token provider refreshes. ``answers`` reads bodies and
+retried once after the token provider refreshes (``auth``). ``answers`` reads bodies and
 ``refusals`` turns refusals into errors.
 
 Decisions worth knowing:
@@ -32,14 +32,18 @@ from pydantic import BaseModel, SecretStr
 
 from tracker_core.config.identity import ProjectIdentity
 from tracker_core.errors import (
-    AuthError,
     HostUnavailableError,
     ProtocolError,
-    TrackerError,
     UsageError,
 )
 from tracker_core.host.answers import parse, retry_after
-from tracker_core.host.auth import FileToken, StaticToken, TokenProvider
+from tracker_core.host.auth import (
+    StaticToken,
+    TokenProvider,
+    refreshed_token,
+    token_fix,
+    token_value,
+)
 from tracker_core.host.call import (
     BIND_CONFIRM_PATH,
     BIND_RESOLVE_PATH,
@@ -50,7 +54,6 @@ from tracker_core.host.call import (
     ME_PATH,
     RESOURCES_PATH,
     STATUS_PATH,
-    TOKEN_SETTINGS,
     Call,
     check_base_url,
     check_team,
@@ -270,25 +273,6 @@ class HostClient:
 
     # --- transport -------------------------------------------------------------------
 
-    def _token_value(self) -> str:
-        value = self._tokens.token().get_secret_value()
-        if not value:
-            raise AuthError(f"no token: set {TOKEN_SETTINGS}", user_action_required=True)
-        if not HEADER_SAFE.fullmatch(value):
-            raise AuthError(
-                f"the token contains spaces or control characters; check {TOKEN_SETTINGS}",
-                user_action_required=True,
-            )
-        return value
-
-    def _token_fix(self) -> str:
-        """The one setting that holds the rejected token (there is no login command)."""
-        if isinstance(self._tokens, FileToken):
-            return f"put a valid token in {self._tokens.path} (SK_TRACKER_TOKEN_FILE)"
-        if isinstance(self._tokens, StaticToken):
-            return "set SK_TRACKER_TOKEN to a valid token"
-        return f"set {TOKEN_SETTINGS} to a valid token"
-
     def _count(self) -> int:
         with self._count_lock:
             self._request_count += 1
@@ -309,7 +293,7 @@ class HostClient:
         refreshed = False
         own_pause = 0.0  # the end of a pause this call set itself (and waited out)
         while True:
-            token = self._token_value()
+            token = token_value(self._tokens)
             if token not in call.tokens:
                 call.tokens.append(token)
             request_headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
@@ -360,10 +344,10 @@ class HostClient:
             if status == 404 and none_on_404:
                 return None
             if status == 401:
-                if not refreshed and self._refreshed_token(token):
+                if not refreshed and refreshed_token(self._tokens, token):
                     refreshed = True
                     continue
-                raise auth_error(self.base_url, response, call, self._token_fix())
+                raise auth_error(self.base_url, response, call, token_fix(self._tokens))
             if status == 429:
                 asked = retry_after(response)
                 wait = budget.next_wait(asked)
@@ -379,7 +363,7 @@ class HostClient:
                     raise unavailable(self.base_url, budget, reason, status_code=status)
                 budget.wait(wait)
                 continue
-            raise error_for(self.base_url, self.team, response, call, self._token_fix())
+            raise error_for(self.base_url, self.team, response, call, token_fix(self._tokens))
 
     def _pause_all(self, seconds: float) -> float:
         with self._pause_lock:
@@ -395,21 +379,6 @@ class HostClient:
         pause = until - time.monotonic()
         if pause > 0 and until > own_pause:
             budget.wait(min(pause, budget.remaining))
-
-    def _refreshed_token(self, old: str) -> bool:
-        """Ask the provider for a new token once; true when it gave a different one."""
-        try:
-            new = self._tokens.refresh()
-        except TrackerError:
-            raise
-        except Exception as exc:  # a provider's own failure means "could not refresh"
-            _LOG.debug("token refresh failed: %s", type(exc).__name__)
-            return False
-        if new is None:
-            return False
-        value = new.get_secret_value()
-        _LOG.debug("token refreshed after 401: %s", "new token" if value != old else "unchanged")
-        return bool(value) and value != old
 
     # --- reading answers ---------------------------------------------------------------
 
