@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker_core.tables import views
 from tracker_dashboard import entry, hostdown, loaders, tab_session
-from tracker_dashboard.widgets import download_csv
+from tracker_dashboard.widgets import download_csv, pill_column, pills
 
 entry.require_app("pages/resources.py")
 st.title("Resources")
@@ -48,12 +48,12 @@ shown = views.filter_resources(
 st.caption(f"Showing {len(shown):,} of {len(view):,} resources")
 # Only the shown columns go to the browser (not the search text or candidate tokens).
 st.dataframe(
-    shown[SHOWN],
+    shown[SHOWN].assign(state=pills(shown["state"])),
     hide_index=True,
     placeholder="—",
     height=560 if len(shown) > 12 else "auto",
     column_config={
-        "state": st.column_config.TextColumn("Status", width=95),
+        "state": pill_column("Status", views.RESOURCE_STATE_COLOURS, width=110),
         "provider": st.column_config.TextColumn("Provider", width=75),
         "workspace": st.column_config.TextColumn("Workspace", width=140),
         "display_label": st.column_config.TextColumn("Resource", width=200),

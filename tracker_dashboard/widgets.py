@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -56,6 +57,19 @@ def download_csv(
         mime="text/csv",
         key=key,
         icon=":material/download:",
+    )
+
+
+def pills(states: pd.Series) -> pd.Series:
+    """``states`` as one-item lists, the shape ``pill_column`` shows as coloured pills."""
+    return pd.Series([[s] for s in states.tolist()], index=states.index, dtype=object)
+
+
+def pill_column(label: str, colours: dict[str, str], *, width: int) -> Any:
+    """A read-only column of coloured pills, one colour per value. The colour goes to
+    the browser once per value, not per row, so 20,000 rows cost no more than text."""
+    return st.column_config.MultiselectColumn(
+        label, width=width, options=list(colours), color=list(colours.values())
     )
 
 

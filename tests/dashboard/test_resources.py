@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
 
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, start
+from tracker_core.tables import palette
 from tracker_host import seed
 
 
 def shown(at) -> pd.DataFrame:
-    return frame_with(at, "state", "display_label", "bound_at")
+    """The table as the user reads it: each status pill as its text."""
+    table = frame_with(at, "state", "display_label", "bound_at").copy()
+    table["state"] = [pill for (pill,) in table["state"]]
+    return table
+
+
+def pill_colours(at) -> dict[str, str]:
+    """Each row's status pill (by resource) and the colour the browser gives it."""
+    element = next(df for df in at.dataframe if "display_label" in df.value.columns)
+    config = json.loads(element.proto.columns)
+    state = next(c for c in config.values() if c.get("label") == "Status")
+    colour = {o["value"]: o["color"] for o in state["type_config"]["options"]}
+    table = shown(at)
+    return {row.display_label: colour[row.state] for row in table.itertuples()}
 
 
 def caption(at) -> str:
@@ -95,3 +110,19 @@ def test_csv_download_is_exactly_what_is_shown(dash: Dashboard, role: str) -> No
     bound = exported.set_index("display_label").loc["Billing Service (LAB-56)"]
     assert bound["binding_ref"] == seed.LEGACY_BILLING.binding_ref
     assert bound["bound_project_slug"] == "billing-service"
+
+
+def test_each_status_has_its_palette_colour(dash: Dashboard) -> None:
+    at = start(dash, "resources")
+    colours = pill_colours(at)
+    assert len(colours) == seed.RESOURCE_TOTAL
+    # The same colours as the notebook's cells and the charts; a disabled mapping
+    # reads as stale, so it never looks bound.
+    assert colours["Legacy CRM (CRM)"] == palette.tint("stale")
+    assert colours[seed.MY_PROJECT.display_label] == palette.tint("bound")
+    assert colours["Payments (PAY)"] == palette.tint("bound")
+    assert colours["Search Service (LAB-34)"] == palette.tint("available")
+    assert len({palette.tint("stale"), palette.tint("bound"), palette.tint("available")}) == 3
+    # The colour follows the status filter.
+    at.selectbox(key="res_status").set_value("disabled").run()
+    assert pill_colours(at) == {"Legacy CRM (CRM)": palette.tint("stale")}

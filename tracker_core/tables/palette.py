@@ -24,6 +24,11 @@ def colour(state: str) -> str:
     return STATES[_kind(state)][0]
 
 
+def tint(state: str) -> str:
+    """The light tint of ``state``: the background of a cell or pill that holds it."""
+    return STATES[_kind(state)][1]
+
+
 def cell_css(state: str) -> str:
     """CSS for a table cell holding ``state``; empty for anything else."""
     kind = _kind(state)

@@ -25,13 +25,15 @@ from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.host.wire import Resource
 from tracker_core.remote.urls import RemoteProject
 from tracker_core.safe_text import clean_text
-from tracker_core.tables import frames
+from tracker_core.tables import frames, palette
 
 NO_PROVIDER = "(no provider)"
 NO_WORKSPACE = "(no workspace)"
 
 # Status "pills": a symbol and a word, readable without colour.
 RESOURCE_STATE_LABELS = {"bound": "● bound", "disabled": "⊘ disabled", "available": "○ available"}
+# Each pill's colour from the shared palette (a disabled mapping reads as stale).
+RESOURCE_STATE_COLOURS = {label: palette.tint(s) for s, label in RESOURCE_STATE_LABELS.items()}
 REPO_KIND_LABELS = {
     "bound": "● bound",
     "legacy": "◐ legacy",
