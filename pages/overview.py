@@ -4,7 +4,7 @@ import altair as alt
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from tracker_core.tables import attention, palette, views
+from tracker_core.tables import attention, health, palette
 from tracker_dashboard import entry, history_cache, hostdown, loaders, tab_session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import repo_key
@@ -15,7 +15,7 @@ current = tab_session.current()
 hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 aud = loaders.audit(current)
-t = views.totals(inv.resources, aud.repos)
+t = health.totals(inv.resources, aud.repos)
 
 # What to fix first: each repo needing action, its state and the one fix.
 ATTENTION_SHOWN = 12
@@ -74,8 +74,8 @@ if t.conflict or t.unverified:
         icon=":material/warning:",
     )
 
-by_workspace = views.health_counts(inv.resources, aud.repos)
-long = views.health_long(by_workspace)
+by_workspace = health.health_counts(inv.resources, aud.repos)
+long = health.health_long(by_workspace)
 
 st.subheader("Binding health by provider × workspace")
 
@@ -112,10 +112,10 @@ if len(long):
     left, right = st.columns(2)
     with left:
         st.caption("Resources on the host")
-        st.altair_chart(stacked("resources", ["bound", "disabled", "available"]), width="stretch")
+        st.altair_chart(stacked("resources", list(palette.RESOURCE_STATES)), width="stretch")
     with right:
         st.caption("Local repositories by binding state")
-        repo_states = [c for c in palette.STATES if c != "available"]
+        repo_states = list(palette.REPO_STATES)
         st.altair_chart(stacked("repos", repo_states), width="stretch")
 else:
     st.info("Nothing to chart yet: no resources on the host and no repos under the roots.")
@@ -167,7 +167,7 @@ counts_config = {
     "unverified": _n("Unver.", "Repos not checked against the host"),
 }
 st.subheader("Per provider")
-per_provider = views.health_counts(inv.resources, aud.repos, by_workspace=False)
+per_provider = health.health_counts(inv.resources, aud.repos, by_workspace=False)
 # (Resources = bound + free: the total is in the metrics and the connectivity table.)
 SHOWN_COUNTS = [c for c in counts_config if c not in ("provider", "where", "resources")]
 st.dataframe(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker_core.tables import views
+from tracker_core.tables import palette, views
 from tracker_dashboard import entry, hostdown, loaders, selection, tab_session
 from tracker_dashboard.text import md_text
 from tracker_dashboard.widgets import download_csv, repo_key
@@ -14,7 +14,8 @@ hostdown.notice(current, needs_host=False)
 aud = loaders.audit(current)
 repos = aud.repos
 
-KINDS = list(views.REPO_KIND_LABELS)
+LABELS = palette.REPO_STATE_LABELS
+KINDS = list(palette.REPO_STATES)
 SHOWN = [
     "state_label",
     "name",
@@ -31,9 +32,7 @@ SHOWN = [
 
 counts = repos["kind"].value_counts()
 st.caption(
-    " · ".join(
-        f"{views.REPO_KIND_LABELS[k]}: {int(counts.get(k, 0))}" for k in KINDS if counts.get(k, 0)
-    )
+    " · ".join(f"{LABELS[k]}: {int(counts.get(k, 0))}" for k in KINDS if counts.get(k, 0))
     or "No repositories under the roots."
 )
 for note in aud.report.walk.notes():  # what the walk skipped, and non-project git repos
@@ -43,7 +42,7 @@ left, right = st.columns([2, 3])
 kinds = left.multiselect(
     "State",
     KINDS,
-    format_func=views.REPO_KIND_LABELS.__getitem__,
+    format_func=LABELS.__getitem__,
     key="repo_kinds",
     placeholder="All",
 )

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from tracker_core.tables.palette import REPO_STATES
+
 from .render import STATE_STYLE
 from .terminal import Listing, t, when
 
@@ -48,7 +50,7 @@ def activity_table(entries: Sequence[ActivityEntry]) -> Listing:
     )
 
 
-REPO_KINDS = ("bound", "legacy", "stale", "unbound", "misconfigured", "conflict", "unverified")
+REPO_KINDS = REPO_STATES
 
 
 def _counts(snap: Snapshot, source: str, categories: Sequence[str]) -> dict[str, int]:

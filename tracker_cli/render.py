@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker_core.safe_text import clean_text
+from tracker_core.tables.palette import RESOURCE_STATE_LABELS, RESOURCE_STATES
 
 from .terminal import Listing, emit, note, t, when
 
@@ -28,10 +29,9 @@ if TYPE_CHECKING:
 # --- discover -----------------------------------------------------------------------
 
 
+_STATUS_STYLES = {"bound": "bold green", "disabled": "red", "available": "dim"}
 _STATUS_MARKS = {
-    "bound": Text("● bound", style="bold green"),
-    "disabled": Text("⊘ disabled", style="red"),
-    "available": Text("○ available", style="dim"),
+    s: Text(RESOURCE_STATE_LABELS[s], style=_STATUS_STYLES[s]) for s in RESOURCE_STATES
 }
 
 
@@ -283,6 +283,7 @@ def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> d
                 "name": r.label,
                 "repo": str(r.repo),
                 "provider": r.provider,
+                "workspace": r.provider_context.get("workspace_name"),
                 "binding_ref": r.binding_ref,
                 "project_slug": r.project_slug,
                 "display_label": r.display_label,

@@ -55,11 +55,11 @@ if TYPE_CHECKING:
     from tracker_core.tables.frames import (
         audit_frame,
         bindings_frame,
-        health_frame,
         providers_frame,
         resources_frame,
         unclaimed_frame,
     )
+    from tracker_core.tables.health import health_frame
     from tracker_core.tables.notebook import Workspace, connect, style
 
 _LAZY_FRAMES = {
@@ -79,7 +79,9 @@ def __getattr__(name: str) -> Any:
     # Loaded on first use: both import pandas, which comes with the notebook extra.
     if name not in _LAZY_FRAMES | _LAZY_NOTEBOOK:
         raise AttributeError(f"module 'tracker_core' has no attribute {name!r}")
-    module = "frames" if name in _LAZY_FRAMES else "notebook"
+    module = "notebook" if name in _LAZY_NOTEBOOK else "frames"
+    if name == "health_frame":
+        module = "health"
     try:
         loaded = importlib.import_module(f"tracker_core.tables.{module}")
     except ModuleNotFoundError as exc:

@@ -15,8 +15,8 @@ import streamlit as st
 from tracker_core.errors import TrackerError
 from tracker_core.flows.history import Change, History
 from tracker_core.store.records import Snapshot
+from tracker_core.tables.health import Totals
 from tracker_core.tables.history_frames import deltas, since_label
-from tracker_core.tables.views import Totals
 
 from .tab_session import DashboardSession
 

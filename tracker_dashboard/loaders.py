@@ -37,7 +37,7 @@ from tracker_core.local.walk import WalkReport
 from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
 from tracker_core.remote.urls import RemoteProject
-from tracker_core.tables import views
+from tracker_core.tables import palette, views
 
 from . import history_cache
 from .tab_session import DashboardSession
@@ -67,7 +67,7 @@ class Inventory:
     def unreachable(self) -> list[str]:
         frame = self.health
         return list(
-            frame.loc[frame["connection"] == views.CONNECTION_LABELS["unreachable"], "provider"]
+            frame.loc[frame["connection"] == palette.CONNECTION_LABELS["unreachable"], "provider"]
         )
 
 

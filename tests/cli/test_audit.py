@@ -43,6 +43,7 @@ REPO_KEYS = {
     "also_at",
     "conflicts_with",
     "provider",
+    "workspace",
     "binding_ref",
     "project_slug",
     "display_label",

@@ -122,12 +122,12 @@ def test_missing_settings_name_the_variable(dash: Dashboard) -> None:
 def test_an_unexpected_failure_is_a_message_not_a_traceback(
     dash: Dashboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker_core.tables import views
+    from tracker_core.tables import health
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "totals", broken)
+    monkeypatch.setattr(health, "totals", broken)
     at = dash.app().run()
     assert not at.exception
     assert any("Unexpected error" in e.value and "RuntimeError" in e.value for e in at.error)

@@ -167,7 +167,7 @@ def test_run_all_with_the_defaults_changes_no_config(
     overview = outputs_text(overview_cell)
     svg = [o for o in overview_cell.outputs if "image/svg+xml" in o.get("data", {})]
     assert len(svg) == 1 and "Resources per workspace" in svg[0].data["image/svg+xml"]
-    assert "Acme Jira Cloud" in overview and "repos_stale" in overview
+    assert "Acme Jira Cloud" in overview and "pending_upgrades" in overview
     html_shows_chart_offline(nb, tmp_path)
 
     shown = "\n".join(outputs_text(c) for c in code)

@@ -17,9 +17,9 @@ from tracker_core.tables.frames import (
     RESOURCE_COLUMNS,
     UNCLAIMED_COLUMNS,
 )
+from tracker_core.tables.health import HEALTH_COLUMNS
 from tracker_core.tables.notebook import (
     CANDIDATE_COLUMNS,
-    OVERVIEW_COLUMNS,
     UPGRADE_COLUMNS,
     Workspace,
     connect,
@@ -85,7 +85,7 @@ def test_demo_frames_have_pinned_columns_and_dtypes(
 
 def test_overview_counts_resources_and_repos_per_workspace(workspace: Workspace) -> None:
     overview = workspace.overview()
-    assert dtypes(overview) == OVERVIEW_COLUMNS
+    assert dtypes(overview) == HEALTH_COLUMNS
     resources = workspace.resources()
     assert overview["resources"].sum() == len(resources)
     assert overview["bound"].sum() == (resources["status"] == "bound").sum()
@@ -94,9 +94,9 @@ def test_overview_counts_resources_and_repos_per_workspace(workspace: Workspace)
     assert (overview["resources"] == parts).all()
     row = overview.set_index(["provider", "workspace"]).loc[("linear", "Acme Labs")]
     # billing-service (legacy) and search-indexer (stale) live in that workspace
-    assert (row["repos_legacy"], row["repos_stale"], row["repos"]) == (1, 1, 2)
+    assert (row["legacy"], row["stale"], row["repos"]) == (1, 1, 2)
     jira = overview.set_index(["provider", "workspace"]).loc[("jira", "Acme Jira Cloud")]
-    assert jira["repos_stale"] == 1
+    assert jira["stale"] == 1
 
 
 def test_overview_without_repo_roots_counts_resources_only(
@@ -105,7 +105,7 @@ def test_overview_without_repo_roots_counts_resources_only(
     monkeypatch.delenv("SK_TRACKER_REPO_ROOTS")
     with connect() as ws:
         overview = ws.overview()
-        assert dtypes(overview) == OVERVIEW_COLUMNS
+        assert dtypes(overview) == HEALTH_COLUMNS
         assert overview["resources"].sum() == 40 and overview["repos"].sum() == 0
         with pytest.raises(UsageError, match="SK_TRACKER_REPO_ROOTS"):
             ws.audit()
@@ -129,7 +129,7 @@ def assert_all_empty(ws: Workspace, roots: Path) -> None:
         "stale": (ws.stale(roots), AUDIT_COLUMNS),
         "pending": (ws.pending_upgrades(roots), AUDIT_COLUMNS),
         "unclaimed": (ws.unclaimed(roots), UNCLAIMED_COLUMNS),
-        "overview": (ws.overview(roots), OVERVIEW_COLUMNS),
+        "overview": (ws.overview(roots), HEALTH_COLUMNS),
         "upgrades": (ws.apply_upgrades(roots), UPGRADE_COLUMNS),
     }
     for name, (frame, columns) in expected.items():

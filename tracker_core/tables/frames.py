@@ -7,7 +7,7 @@ Importing this module imports pandas; ``import tracker_core`` alone does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -15,6 +15,7 @@ import pandas as pd
 from tracker_core.flows.audit import AuditReport
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.flows.status import ProviderInstallation
+from tracker_core.tables import palette
 
 RESOURCE_COLUMNS: dict[str, str] = {
     "provider": "category",
@@ -76,8 +77,8 @@ PROVIDER_COLUMNS: dict[str, str] = {
     "detail": "string",
 }
 
-RESOURCE_STATES = ["bound", "disabled", "available"]
-AUDIT_KINDS = ["bound", "legacy", "stale", "unbound", "misconfigured", "conflict", "unverified"]
+RESOURCE_STATES = list(palette.RESOURCE_STATES)
+AUDIT_KINDS = list(palette.REPO_STATES)
 
 
 def _frame(columns: dict[str, str], data: dict[str, list[Any]]) -> pd.DataFrame:
@@ -184,37 +185,3 @@ def unclaimed_frame(report: AuditReport) -> pd.DataFrame:
         data["status"].append(m.status)
         data["bound_at"].append(m.bound_at)
     return _frame(UNCLAIMED_COLUMNS, data)
-
-
-def health_frame(resources: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
-    """Binding health per provider × workspace: resource counts from the host beside
-    repo states from the audit (long format, ready for a stacked bar chart)."""
-    parts: list[pd.DataFrame] = []
-    if len(resources):
-        res = (
-            resources.groupby(["provider", "workspace", "status"], observed=True)
-            .size()
-            .reset_index(name="count")
-            .rename(columns={"status": "category"})
-        )
-        res["source"] = "resources"
-        parts.append(res)
-    if len(audit):
-        aud = audit.assign(workspace=audit["workspace"].fillna("(unknown)"))
-        rep = (
-            aud.dropna(subset=["provider"])
-            .groupby(["provider", "workspace", "kind"], observed=True)
-            .size()
-            .reset_index(name="count")
-            .rename(columns={"kind": "category"})
-        )
-        rep["source"] = "repos"
-        parts.append(rep)
-    columns: Sequence[str] = ["provider", "workspace", "category", "count", "source"]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    out = pd.concat(parts, ignore_index=True)
-    out["provider"] = out["provider"].astype("string")
-    out["workspace"] = out["workspace"].astype("string")
-    out["category"] = out["category"].astype("string")
-    return out[list(columns)]

@@ -13,7 +13,8 @@ import pandas as pd
 from tracker_core.flows.history import CHANGE_KINDS, Change
 from tracker_core.store.records import RepoState, Snapshot
 from tracker_core.tables.frames import AUDIT_KINDS, RESOURCE_STATES, _cols, _frame
-from tracker_core.tables.views import NO_PROVIDER, NO_WORKSPACE, Totals, clean_column
+from tracker_core.tables.health import NO_PROVIDER, NO_WORKSPACE, Totals
+from tracker_core.tables.views import clean_column
 
 HISTORY_COLUMNS: dict[str, str] = {
     "taken_at": "datetime64[ns, UTC]",
@@ -173,7 +174,7 @@ def filter_changes(
 
 
 def snapshot_totals(snapshot: Snapshot) -> dict[str, int]:
-    """A recorded audit's counts under the names of ``views.Totals``."""
+    """A recorded audit's counts under the names of ``health.Totals``."""
     repos = {kind: snapshot.count("repos", kind) for kind in AUDIT_KINDS}
     res = {state: snapshot.count("resources", state) for state in RESOURCE_STATES}
     return {

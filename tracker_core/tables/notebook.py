@@ -20,7 +20,6 @@ cleans and HTML-escapes it for display, so hostile labels render as inert text.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -47,23 +46,7 @@ from tracker_core.flows.session import Identity, open_service
 from tracker_core.host.wire import Candidate
 from tracker_core.providers import normalize_provider
 from tracker_core.safe_text import clean_text
-from tracker_core.tables import frames, history_frames, palette
-
-OVERVIEW_COLUMNS: dict[str, str] = {
-    "provider": "category",
-    "workspace": "string",
-    "resources": "int64",
-    "bound": "int64",
-    "disabled": "int64",
-    "available": "int64",
-    "repos": "int64",
-    "repos_bound": "int64",
-    "repos_legacy": "int64",
-    "repos_stale": "int64",
-    "repos_unbound": "int64",
-    "repos_conflict": "int64",
-    "repos_unverified": "int64",
-}
+from tracker_core.tables import frames, health, history_frames, palette
 
 CANDIDATE_COLUMNS: dict[str, str] = {
     "number": "int64",
@@ -81,11 +64,7 @@ UPGRADE_COLUMNS: dict[str, str] = {
     "error": "string",
 }
 
-# Repo states an overview row can hold: misconfigured repos have no provider, so they
-# cannot be placed under one (the audit frame lists them).
-_OVERVIEW_KINDS = ("bound", "legacy", "stale", "unbound", "conflict", "unverified")
 _CONFIDENCES = ["high", "medium", "low"]
-_UNKNOWN_WORKSPACE = "(unknown)"
 
 PathLike = str | Path
 Since = str | date | datetime | None
@@ -123,40 +102,6 @@ def _repo_path(repo: PathLike) -> Path:
     if not path.is_dir():
         raise UsageError(f"repo {repo} is not a folder")
     return path
-
-
-def overview_frame(resources: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
-    """Health by provider × workspace: resource counts from the host beside the states
-    of the audited repos (one row per pair, sorted)."""
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for provider, workspace, status in zip(
-        resources["provider"], resources["workspace"], resources["status"], strict=True
-    ):
-        ws = _UNKNOWN_WORKSPACE if pd.isna(workspace) else str(workspace)
-        counts[(str(provider), ws, str(status))] += 1
-    for provider, workspace, kind in zip(
-        audit["provider"], audit["workspace"], audit["kind"], strict=True
-    ):
-        if pd.isna(provider) or pd.isna(kind) or kind not in _OVERVIEW_KINDS:
-            continue
-        ws = _UNKNOWN_WORKSPACE if pd.isna(workspace) else str(workspace)
-        counts[(str(provider), ws, f"repos_{kind}")] += 1
-    pairs = sorted({(p, w) for p, w, _ in counts}, key=lambda pw: (pw[0], pw[1].casefold(), pw[1]))
-    data: dict[str, list[Any]] = {name: [] for name in OVERVIEW_COLUMNS}
-    for provider, ws in pairs:
-        data["provider"].append(provider)
-        data["workspace"].append(ws)
-        bound, available = counts[(provider, ws, "bound")], counts[(provider, ws, "available")]
-        disabled = counts[(provider, ws, "disabled")]
-        data["resources"].append(bound + disabled + available)
-        data["bound"].append(bound)
-        data["disabled"].append(disabled)
-        data["available"].append(available)
-        repo_counts = {k: counts[(provider, ws, f"repos_{k}")] for k in _OVERVIEW_KINDS}
-        data["repos"].append(sum(repo_counts.values()))
-        for kind, n in repo_counts.items():
-            data[f"repos_{kind}"].append(n)
-    return _typed_frame(OVERVIEW_COLUMNS, data)
 
 
 def candidates_frame(candidates: Sequence[Candidate], exact_label: str | None) -> pd.DataFrame:
@@ -310,15 +255,16 @@ class Workspace:
         return frames.unclaimed_frame(self.audit_report(roots))
 
     def overview(self, roots: Roots = None) -> pd.DataFrame:
-        """Health by provider × workspace (``OVERVIEW_COLUMNS``): resources bound and
-        available on the host, and the audited repos by state. Without repo roots
-        the repo columns are zero."""
+        """Health by provider × workspace (``health.HEALTH_COLUMNS``): resources on
+        the host by state beside the audited repos by state, counted as the
+        dashboard's Overview counts them. Without repo roots the repo columns are
+        zero."""
         resources = self.resources()
         if roots is None and not (self.settings.repo_roots or self.settings.remote_roots):
             audit = frames.audit_frame(AuditReport([]))
         else:
             audit = self.audit(roots)
-        return overview_frame(resources, audit)
+        return health.health_counts(resources, audit)
 
     def candidates(self, repo: PathLike, provider: str | None = None) -> pd.DataFrame:
         """What the host would bind ``repo`` to (``CANDIDATE_COLUMNS``): ``number`` is
@@ -541,12 +487,10 @@ def _clean_label(value: object) -> str:
 
 __all__ = [
     "CANDIDATE_COLUMNS",
-    "OVERVIEW_COLUMNS",
     "UPGRADE_COLUMNS",
     "Workspace",
     "candidates_frame",
     "connect",
-    "overview_frame",
     "style",
     "upgrades_frame",
 ]

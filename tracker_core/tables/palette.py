@@ -1,7 +1,48 @@
-"""One colour per binding state, shared by the dashboard's charts and the notebook's
-tables, so a state looks the same everywhere and no two states share a colour."""
+"""The binding states and how every face shows them, in one place: the list of
+states a repo, a resource and a provider connection can be in (in display order),
+one label per state (a symbol and a word, readable without colour) and one colour
+per state, shared by the dashboard's charts, the notebook's tables and the CLI, so
+a state looks the same everywhere and no two states share a colour.
+
+A leaf: imports nothing of ours.
+"""
 
 from __future__ import annotations
+
+from typing import Final
+
+# What ``AuditRow.kind`` can be (the state without its reason), in display order.
+REPO_STATES: Final = (
+    "bound",
+    "legacy",
+    "stale",
+    "unbound",
+    "misconfigured",
+    "conflict",
+    "unverified",
+)
+RESOURCE_STATES: Final = ("bound", "disabled", "available")
+CONNECTION_STATES: Final = ("connected", "not_installed", "unreachable")
+
+RESOURCE_STATE_LABELS: Final = {
+    "bound": "● bound",
+    "disabled": "⊘ disabled",
+    "available": "○ available",
+}
+REPO_STATE_LABELS: Final = {
+    "bound": "● bound",
+    "legacy": "◐ legacy",
+    "stale": "✕ stale",
+    "unbound": "○ unbound",
+    "misconfigured": "⚠ misconfigured",
+    "conflict": "⚠ conflict",
+    "unverified": "? unverified",
+}
+CONNECTION_LABELS: Final = {
+    "connected": "● connected",
+    "not_installed": "○ not installed",
+    "unreachable": "✕ unreachable",
+}
 
 # state: (strong colour for marks, light tint for a cell's background, text on the tint)
 STATES: dict[str, tuple[str, str, str]] = {

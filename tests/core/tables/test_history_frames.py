@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tracker_core.flows.history import Change
 from tracker_core.store.records import RepoState, Scope, Snapshot, Total
-from tracker_core.tables import history_frames, views
+from tracker_core.tables import health, history_frames
 
 SCOPE = Scope("http://127.0.0.1:1", "acme", ("/r",))
 T1, T2 = datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)
@@ -34,7 +34,7 @@ SNAPS = [
 def test_trend_series_has_every_state_at_every_audit_and_filters() -> None:
     trends = history_frames.trends_frame(SNAPS)
     assert str(trends["taken_at"].dtype) == "datetime64[ns, UTC]"
-    assert views.NO_PROVIDER in set(trends["provider"])
+    assert health.NO_PROVIDER in set(trends["provider"])
     series = history_frames.trend_series(trends, "repos")
     assert len(series) == 2 * 7  # two audits × every repo state
     at = {(r.snapshot, r.category): r.count for r in series.itertuples()}
@@ -64,7 +64,7 @@ def test_history_changes_frames_and_deltas() -> None:
     assert len(history_frames.filter_changes(frame, providers=["linear"])) == 1
     assert list(history_frames.filter_changes(frame, text="W-1")["repo"]) == ["/r/web"]
 
-    now = views.Totals(7, 2, 0, 5, 6, 2, 0, 0, 3, 1, 0, 0, 0)
+    now = health.Totals(7, 2, 0, 5, 6, 2, 0, 0, 3, 1, 0, 0, 0)
     assert history_frames.deltas(now, None) == {}
     day = history_frames.deltas(now, SNAPS[0])  # 4 repos (3 bound, 1 stale), 5 available
     assert day == {

@@ -20,11 +20,11 @@ from tracker_core.tables.frames import (
     UNCLAIMED_COLUMNS,
     audit_frame,
     bindings_frame,
-    health_frame,
     providers_frame,
     resources_frame,
     unclaimed_frame,
 )
+from tracker_core.tables.health import health_frame
 from tracker_host.demo_repos import write_demo_repos
 
 

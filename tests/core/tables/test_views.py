@@ -197,58 +197,6 @@ def test_filter_repos(tmp_path: Path) -> None:
     assert list(views.filter_repos(frame, text="YAML")["name"]) == ["broken"]
 
 
-def test_health_counts_per_provider_and_workspace(view: pd.DataFrame, tmp_path: Path) -> None:
-    audit = views.repo_view(AuditReport(rows(tmp_path)), [tmp_path])
-    counts = views.health_counts(view, audit).set_index(["provider", "workspace"])
-    corp = counts.loc[("linear", "Acme Corp")]
-    assert (corp["resources"], corp["bound"], corp["available"], corp["repos_bound"]) == (
-        2,
-        1,
-        1,
-        1,
-    )
-    labs = counts.loc[("linear", "Acme Labs")]
-    assert (labs["resources"], labs["legacy"], labs["pending_upgrades"], labs["stale"]) == (
-        1,
-        1,
-        1,
-        1,
-    )
-    none = counts.loc[(views.NO_PROVIDER, views.NO_WORKSPACE)]
-    assert (none["resources"], none["unbound"], none["misconfigured"], none["repos"]) == (
-        0,
-        1,
-        1,
-        2,
-    )
-    assert list(counts.index.get_level_values(0))[-1] == views.NO_PROVIDER
-    per_provider = views.health_counts(view, audit, by_workspace=False).set_index("provider")
-    assert (per_provider.loc["linear", "resources"], per_provider.loc["linear", "repos"]) == (3, 3)
-    assert set(per_provider["workspace"]) == {""}
-
-
-def test_health_counts_of_nothing_is_an_empty_table() -> None:
-    empty = views.health_counts(views.resource_view([]), views.repo_view(AuditReport([]), None))
-    assert list(empty.columns) == list(views.HEALTH_COLUMNS) and len(empty) == 0
-    assert len(views.health_long(empty)) == 0
-
-
-def test_health_long_for_a_stacked_chart(view: pd.DataFrame, tmp_path: Path) -> None:
-    audit = views.repo_view(AuditReport(rows(tmp_path)), [tmp_path])
-    long = views.health_long(views.health_counts(view, audit))
-    assert (long["count"] > 0).all()
-    labs = long.loc[(long["group"] == "linear · Acme Labs") & (long["source"] == "repos")]
-    assert dict(zip(labs["category"], labs["count"], strict=True)) == {"legacy": 1, "stale": 1}
-
-
-def test_totals(view: pd.DataFrame, tmp_path: Path) -> None:
-    audit = views.repo_view(AuditReport(rows(tmp_path)), [tmp_path])
-    t = views.totals(view, audit)
-    assert (t.resources, t.bound, t.available) == (4, 1, 3)
-    assert (t.repos, t.repos_bound, t.legacy, t.pending_upgrades, t.stale) == (5, 1, 1, 1, 1)
-    assert (t.unbound, t.misconfigured, t.conflict) == (1, 1, 0)
-
-
 def test_activity_frame_and_csv_without_formulas() -> None:
     entries = [
         ActivityEntry(
