@@ -13,23 +13,17 @@ the same person with the same mapped role is signed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import streamlit as st
 
 from tracker_core.access.actor import person
 from tracker_core.access.policy import AccessPolicy
 from tracker_core.access.settings import Settings, load_settings
-from tracker_core.errors import (
-    AuthError,
-    HostError,
-    HostUnavailableError,
-    TeamForbiddenError,
-    TrackerError,
-)
+from tracker_core.errors import HostUnavailableError, TrackerError
 from tracker_core.flows.service import TrackerService
-from tracker_core.flows.session import Identity, open_service
+from tracker_core.flows.session import Identity, Session
+from tracker_core.flows.session import open_session as sign_in_to_host
 
 from .login_screen import SignIn, require_sign_in, sign_out_button
 from .text import error_line
@@ -37,36 +31,13 @@ from .text import error_line
 SESSION_KEY = "_tracker_session"
 
 
-@dataclass
-class DashboardSession:
-    settings: Settings
-    service: TrackerService
-    identity: Identity
-    repo_roots: tuple[Path, ...] = field(default=())
-    allowed_roots: tuple[Path, ...] = field(default=())
-    remote_roots: tuple[str, ...] = field(default=())  # git remote URLs to audit
-    sign_in: SignIn | None = None  # who signed in through the identity provider, if configured
+@dataclass(eq=False, repr=False)
+class DashboardSession(Session):
+    """The shared session, plus who signed in through the identity provider (when
+    the deployment has sign-in configured) and, with the host down, why."""
+
+    sign_in: SignIn | None = None
     host_down: str | None = None  # why the host could not be reached (local views still work)
-
-    @property
-    def host(self) -> str:
-        return self.service.client.base_url
-
-    @property
-    def team(self) -> str:
-        return self.service.client.team
-
-    @property
-    def role(self) -> str:
-        return self.service.policy.role
-
-    @property
-    def actor(self) -> str:
-        return self.service.policy.actor
-
-    @property
-    def can_mutate(self) -> bool:
-        return self.service.policy.can_mutate
 
 
 def _login_name() -> str | None:
@@ -92,27 +63,17 @@ def open_session(
     settings = settings or load_settings()
     actor = sign_in.user.label if sign_in is not None else _login_name()
     try:
-        service, identity = open_service(
+        # /me is asked once here: a host without it (or an unreadable answer) falls
+        # back to the role setting; a rejected token or a wrong team raises.
+        session = sign_in_to_host(
             settings, role=sign_in.role if sign_in is not None else None, actor=actor
         )
     except HostUnavailableError as exc:
         return _offline_session(settings, sign_in, actor, str(exc))
-    if identity.source == "settings":
-        # /me gave no answer: fine for a host without it (404), fatal otherwise.
-        try:
-            service.me()
-        except (AuthError, TeamForbiddenError, HostUnavailableError):
-            service.close()
-            raise
-        except HostError:
-            pass
     return DashboardSession(
-        settings=settings,
-        service=service,
-        identity=identity,
-        repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
-        allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
-        remote_roots=tuple(settings.remote_roots),
+        settings=session.settings,
+        service=session.service,
+        identity=session.identity,
         sign_in=sign_in,
     )
 
@@ -130,8 +91,6 @@ def _offline_session(
         settings=settings,
         service=service,
         identity=Identity(user=policy.actor, role="viewer", source="offline"),
-        repo_roots=tuple(p.expanduser() for p in settings.repo_roots),
-        allowed_roots=tuple(p.expanduser() for p in settings.effective_allowed_roots),
         sign_in=sign_in,
         host_down=reason,
     )

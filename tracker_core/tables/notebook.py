@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -31,7 +30,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from tracker_core.access.policy import Role
-from tracker_core.access.settings import Settings, load_settings
+from tracker_core.access.settings import load_settings
 from tracker_core.config.config_io import load_config
 from tracker_core.errors import (
     BindError,
@@ -41,8 +40,7 @@ from tracker_core.errors import (
 from tracker_core.flows.audit import AuditReport, UpgradeResult, split_roots
 from tracker_core.flows.binding import BindOutcome, ChooseFn, ExistingBinding, prepare
 from tracker_core.flows.history import History, parse_since
-from tracker_core.flows.service import TrackerService
-from tracker_core.flows.session import Identity, open_service
+from tracker_core.flows.session import Session, open_session
 from tracker_core.host.wire import Candidate
 from tracker_core.providers import normalize_provider
 from tracker_core.safe_text import clean_text
@@ -136,62 +134,12 @@ def upgrades_frame(results: Iterable[UpgradeResult]) -> pd.DataFrame:
     return _typed_frame(UPGRADE_COLUMNS, data)
 
 
-class Workspace:
-    """A signed-in connection to one host and team, with the repo roots to audit.
+class Workspace(Session):
+    """A signed-in session (host, team, role, user, repo roots) with every read as a
+    DataFrame and the same writes as the CLI.
 
     Made by :func:`connect`. Every read returns a fresh DataFrame (nothing is cached,
     so a re-run cell shows the host as it is now)."""
-
-    def __init__(self, service: TrackerService, identity: Identity, settings: Settings) -> None:
-        self.service = service
-        self.identity = identity
-        self.settings = settings
-
-    # --- who and where -----------------------------------------------------------------
-
-    @property
-    def host(self) -> str:
-        return self.service.client.base_url
-
-    @property
-    def team(self) -> str:
-        return self.service.client.team
-
-    @property
-    def role(self) -> Role:
-        return self.service.policy.role
-
-    @property
-    def user(self) -> str:
-        return clean_text(self.identity.user, max_len=100)
-
-    @property
-    def can_mutate(self) -> bool:
-        return self.service.policy.can_mutate
-
-    @property
-    def repo_roots(self) -> list[Path]:
-        return list(self.settings.repo_roots)
-
-    def __repr__(self) -> str:
-        return (
-            f"Workspace(host={self.host!r}, team={clean_text(self.team)!r}, "
-            f"role={self.role!r}, user={self.user!r})"
-        )
-
-    def close(self) -> None:
-        self.service.close()
-
-    def __enter__(self) -> Workspace:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- reads -------------------------------------------------------------------------
 
@@ -419,9 +367,8 @@ def connect(
         # One folder for a list of them; a string is split like the variable.
         if isinstance(overrides.get(key), Path):
             overrides[key] = [overrides[key]]
-    settings = load_settings(**overrides)
-    service, identity = open_service(settings, role=role, transport=transport)
-    return Workspace(service, identity, settings)
+    session = open_session(load_settings(**overrides), role=role, transport=transport)
+    return Workspace(settings=session.settings, service=session.service, identity=session.identity)
 
 
 def _status_colour(value: object) -> str:
