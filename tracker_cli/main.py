@@ -4,7 +4,6 @@ commands so ``--help`` starts fast (no pandas, Streamlit or FastAPI)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,15 +12,15 @@ import typer
 
 from . import history_commands
 from .context import (
+    DebugOpt,
+    HostOptions,
     JsonOpt,
     RepoOpt,
-    SaasUrl,
-    TokenFile,
     find_repo,
-    service_from,
-    settings_from,
+    host_command,
+    set_debug,
 )
-from .errors import EXIT_ERROR, EXIT_USAGE, debug_enabled, fail, handle_errors, require_extras
+from .errors import EXIT_ERROR, EXIT_USAGE, fail, handle_errors, require_extras
 
 if TYPE_CHECKING:
     from tracker_core.flows.discovery import ProviderReadout
@@ -41,25 +40,9 @@ ProviderOpt = Annotated[
 ]
 
 
-def _set_debug(enabled: bool) -> None:
-    if enabled and not debug_enabled():
-        os.environ["SK_TRACKER_DEBUG"] = "1"
-        import logging
-
-        logging.basicConfig(level=logging.DEBUG)
-        # One line per request is enough; connection-level chatter hides the story.
-        logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-DebugOpt = Annotated[
-    bool,
-    typer.Option("--debug", help="Show tracebacks and debug logs on failure.", show_default=False),
-]
-
-
 @app.callback()
 def _root(debug: DebugOpt = False) -> None:
-    _set_debug(debug)
+    set_debug(debug)
 
 
 def _fail_if_incomplete(items: Sequence[ProviderReadout]) -> None:
@@ -75,23 +58,22 @@ def _fail_if_incomplete(items: Sequence[ProviderReadout]) -> None:
 
 @app.command()
 @handle_errors
+@host_command
 def discover(
     provider: ProviderOpt = None,
     all_providers: Annotated[
         bool, typer.Option("--all", help="Every provider of the installation.")
     ] = False,
     as_json: JsonOpt = False,
-    saas_url: SaasUrl = None,
-    token_file: TokenFile = None,
-    debug: DebugOpt = False,
+    *,
+    host: HostOptions,
 ) -> None:
     """List the resources this team can bind (● bound / ⊘ disabled / ○ available)."""
     from . import render, terminal
 
-    _set_debug(debug)
     if bool(provider) == all_providers:
         raise fail("give exactly one of --provider P or --all", EXIT_USAGE)
-    with service_from(saas_url, token_file) as service:
+    with host.service() as service:
         if all_providers:
             inventories = service.discover_all()
         else:
@@ -119,6 +101,7 @@ def discover(
 
 @app.command()
 @handle_errors
+@host_command
 def bind(
     provider: Annotated[str, typer.Option("--provider", "-p", help="Tracker provider to bind to.")],
     bind_ref: Annotated[
@@ -179,9 +162,8 @@ def bind(
             help="With a remote --repo: push the commit to the default branch itself.",
         ),
     ] = False,
-    saas_url: SaasUrl = None,
-    token_file: TokenFile = None,
-    debug: DebugOpt = False,
+    *,
+    host: HostOptions,
 ) -> None:
     """Bind this repo (or a project of a git remote) to a tracker resource: exact match
     → auto-bind, else choose."""
@@ -195,7 +177,6 @@ def bind(
     from . import render, terminal
     from .prompt import ask, yes_no
 
-    _set_debug(debug)
     if sum(x is not None for x in (bind_ref, select, resource)) > 1:
         raise fail("give one of --bind-ref, --select or --resource, not both", EXIT_USAGE)
     if project_uuid is not None and bind_ref is None:
@@ -250,7 +231,7 @@ def bind(
         stays = f"; {name} stays bound to {render.binding_label(kept[0]).plain}" if kept else ""
         return f"Nothing changed{stays}."
 
-    with service_from(saas_url, token_file) as service:
+    with host.service() as service:
         if remote is not None:
             from .remotes import remote_bind_success
 
@@ -290,6 +271,7 @@ def bind(
 
 @app.command()
 @handle_errors
+@host_command
 def status(
     all_bindings: Annotated[
         bool, typer.Option("--all", help="Installation-wide status of every binding.")
@@ -297,19 +279,17 @@ def status(
     provider: ProviderOpt = None,
     as_json: JsonOpt = False,
     repo: RepoOpt = None,
-    saas_url: SaasUrl = None,
-    token_file: TokenFile = None,
-    debug: DebugOpt = False,
+    *,
+    host: HostOptions,
 ) -> None:
     """Status of this repo's binding, or of the whole installation with --all."""
     from . import render, terminal
 
-    _set_debug(debug)
     if all_bindings and repo is not None:
         raise fail(
             "--repo has no meaning with --all (it covers the whole installation)", EXIT_USAGE
         )
-    with service_from(saas_url, token_file) as service:
+    with host.service() as service:
         if all_bindings:
             items = service.installation_status([provider] if provider else None)
             if provider and not items[0].connected:
@@ -332,6 +312,7 @@ def status(
 
 @app.command()
 @handle_errors
+@host_command
 def audit(
     roots: Annotated[
         list[str] | None,
@@ -353,9 +334,8 @@ def audit(
         bool,
         typer.Option("--record", help="Save this audit in the history (for cron and CI)."),
     ] = False,
-    saas_url: SaasUrl = None,
-    token_file: TokenFile = None,
-    debug: DebugOpt = False,
+    *,
+    host: HostOptions,
 ) -> None:
     """Audit every repo under ROOT… (folders and git remotes) against the host; exit 1
     if any needs action."""
@@ -365,8 +345,7 @@ def audit(
     from . import render, terminal
     from .remotes import remote_progress
 
-    _set_debug(debug)
-    settings = settings_from(saas_url, token_file)
+    settings = host.settings()
     chosen: list[Path | str] = (
         list(roots) if roots else [*settings.repo_roots, *settings.remote_roots]
     )
@@ -380,7 +359,7 @@ def audit(
     for root in folders:
         if not root.is_dir():
             raise fail(f"{root} is not a folder or a git remote URL", EXIT_USAGE)
-    with service_from(saas_url, token_file, settings) as service:
+    with host.service(settings) as service:
         if terminal.err.is_terminal and not as_json:
             with remote_progress(len(remotes)) as progress:
                 report = service.audit([*folders, *remotes], progress=progress)
