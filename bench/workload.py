@@ -20,10 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker_host.demo_repos import (
+    COMMON_SECTIONS,
+    project_section,
+    tracker_section,
+    write_repo,
+)
+
 PROVIDERS = ("linear", "jira", "github", "gitlab")
 WORKSPACES_PER_PROVIDER = 8
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-NODE_ID = "d036a097a835"
 
 # Repo states in the proportions a large organisation might see; cycled in order.
 MIX: tuple[tuple[str, int], ...] = (
@@ -37,18 +43,6 @@ MIX: tuple[tuple[str, int], ...] = (
     ("misconfigured", 5),
     ("unknown-ref", 5),
 )
-
-COMMON = """vcs:
-  type: git
-agents:
-  available:
-  - claude
-  - codex
-  selection:
-    preferred_implementer: claude
-    preferred_reviewer: codex
-  auto_commit: true
-"""
 
 
 @dataclass(frozen=True)
@@ -148,34 +142,9 @@ def mappings_needed(n: int) -> int:
     return n + 100
 
 
-def _project(slug: str, project_uuid: str) -> str:
-    return f"project:\n  uuid: {project_uuid}\n  slug: {slug}\n  node_id: {NODE_ID}\n"
-
-
 def _tracker(provider: str, *, ref: str | None, slug: str) -> str:
-    lines = ["tracker:", f"  provider: {provider}"]
-    if ref:
-        lines.append(f"  binding_ref: {ref}")
-    lines.append(f"  project_slug: {slug}")
-    if ref:
-        lines += [
-            f'  display_label: "{slug} ({provider})"',
-            "  provider_context:",
-            f'    workspace_name: "{provider.title()} Workspace"',
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _write(root: Path, name: str, config: str) -> None:
-    repo = root / name
-    (repo / ".git").mkdir(parents=True)
-    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    (repo / ".git" / "config").write_text(
-        f'[remote "origin"]\n\turl = https://github.com/acme-corp/{name}.git\n'
-    )
-    (repo / ".kittify").mkdir()
-    (repo / ".kittify" / "config.yaml").write_text(config)
-    (repo / "README.md").write_text(f"# {name}\n")
+    context = {"workspace_name": f"{provider.title()} Workspace"}
+    return tracker_section(provider, slug, ref, f"{slug} ({provider})", context)
 
 
 def _decoys(root: Path) -> None:
@@ -202,22 +171,22 @@ def write_repos(root: Path, n: int, inst: Installation, *, seed: int = 11) -> Re
             m = next(pools["active"])
             project_uuid = m.project_uuid if state != "stale-mismatch" else _uuid(rng)
             ref = None if state == "legacy" else m.binding_ref
-            config = _project(m.project_slug, project_uuid) + COMMON
+            config = project_section(m.project_slug, project_uuid) + COMMON_SECTIONS
             config += _tracker(m.provider, ref=ref, slug=m.project_slug)
         elif state in ("stale-deleted", "stale-disabled"):
             m = next(pools["deleted" if state == "stale-deleted" else "disabled"])
-            config = _project(m.project_slug, m.project_uuid) + COMMON
+            config = project_section(m.project_slug, m.project_uuid) + COMMON_SECTIONS
             config += _tracker(m.provider, ref=m.binding_ref, slug=m.project_slug)
         elif state == "legacy-unknown":
-            config = _project(f"gone-{i}", _uuid(rng)) + COMMON
+            config = project_section(f"gone-{i}", _uuid(rng)) + COMMON_SECTIONS
             config += _tracker(provider, ref=None, slug=f"gone-{i}")
         elif state == "unknown-ref":  # issued elsewhere, or a typo: only a validate settles it
-            config = _project(f"elsewhere-{i}", _uuid(rng)) + COMMON
+            config = project_section(f"elsewhere-{i}", _uuid(rng)) + COMMON_SECTIONS
             config += _tracker(provider, ref=_ref(rng), slug=f"elsewhere-{i}")
         elif state == "unbound":
-            config = _project(f"new-{i}", _uuid(rng)) + COMMON
+            config = project_section(f"new-{i}", _uuid(rng)) + COMMON_SECTIONS
         else:  # misconfigured: YAML that does not parse
-            config = _project(f"broken-{i}", _uuid(rng)) + "tracker:\n  provider: [linear\n"
-        _write(folder, name, config)
+            config = project_section(f"broken-{i}", _uuid(rng)) + "tracker:\n  provider: [linear\n"
+        write_repo(folder, name, config)
         out.states[name] = state
     return out

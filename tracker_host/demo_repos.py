@@ -44,7 +44,9 @@ class DemoRepo:
     project_uuid: str | None
 
 
-_COMMON_SECTIONS = """vcs:
+# The sections every generated config carries besides project and tracker (the bench's
+# generated repos use the same layout).
+COMMON_SECTIONS = """vcs:
   type: git
 agents:
   available:
@@ -57,7 +59,7 @@ agents:
 """
 
 
-def _project_section(slug: str, uuid: str) -> str:
+def project_section(slug: str, uuid: str) -> str:
     return f"project:\n  uuid: {uuid}\n  slug: {slug}\n  node_id: {seed.NODE_ID}\n"
 
 
@@ -65,17 +67,36 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _tracker_section(mapping: seed.SeedMapping, *, with_ref: bool) -> str:
-    lines = ["tracker:", f"  provider: {mapping.provider}"]
-    if with_ref:
-        lines.append(f"  binding_ref: {mapping.binding_ref}")
-    lines.append(f"  project_slug: {mapping.project_slug}")
-    if with_ref:
-        context = _seed_context(mapping)
-        lines.append(f"  display_label: {_quoted(mapping.display_label)}")
+def tracker_section(
+    provider: str,
+    project_slug: str,
+    binding_ref: str | None = None,
+    display_label: str | None = None,
+    context: dict[str, str] | None = None,
+) -> str:
+    """A ``tracker:`` section: slug only (legacy) without ``binding_ref``, else the
+    ref with its label and provider context."""
+    lines = ["tracker:", f"  provider: {provider}"]
+    if binding_ref:
+        lines.append(f"  binding_ref: {binding_ref}")
+    lines.append(f"  project_slug: {project_slug}")
+    if binding_ref:
+        lines.append(f"  display_label: {_quoted(display_label or project_slug)}")
         lines.append("  provider_context:")
-        lines.extend(f"    {key}: {_quoted(value)}" for key, value in context.items())
+        lines.extend(f"    {key}: {_quoted(value)}" for key, value in (context or {}).items())
     return "\n".join(lines) + "\n"
+
+
+def _seed_tracker(mapping: seed.SeedMapping, *, with_ref: bool) -> str:
+    if not with_ref:
+        return tracker_section(mapping.provider, mapping.project_slug)
+    return tracker_section(
+        mapping.provider,
+        mapping.project_slug,
+        mapping.binding_ref,
+        mapping.display_label,
+        _seed_context(mapping),
+    )
 
 
 def _seed_context(mapping: seed.SeedMapping) -> dict[str, str]:
@@ -106,7 +127,9 @@ def _git(repo: Path, owner: str, name: str) -> None:
     )
 
 
-def _write(root: Path, name: str, config: str, owner: str = "acme-corp") -> Path:
+def write_repo(root: Path, name: str, config: str, owner: str = "acme-corp") -> Path:
+    """A repo folder as git and spec-kitty lay it out: ``.git/`` with an ``origin``
+    remote (identity derivation reads the name from it) and ``.kittify/config.yaml``."""
     repo = root / name
     (repo / ".kittify").mkdir(parents=True, exist_ok=True)
     _git(repo, owner, name)
@@ -122,11 +145,11 @@ def write_demo_repos(root: Path) -> list[DemoRepo]:
 
     def bound_like(mapping: seed.SeedMapping, state: str, *, with_ref: bool) -> None:
         config = (
-            _project_section(mapping.project_slug, mapping.project_uuid)
-            + _COMMON_SECTIONS
-            + _tracker_section(mapping, with_ref=with_ref)
+            project_section(mapping.project_slug, mapping.project_uuid)
+            + COMMON_SECTIONS
+            + _seed_tracker(mapping, with_ref=with_ref)
         )
-        path = _write(root, mapping.project_slug, config)
+        path = write_repo(root, mapping.project_slug, config)
         repos.append(
             DemoRepo(
                 name=mapping.project_slug,
@@ -146,10 +169,10 @@ def write_demo_repos(root: Path) -> list[DemoRepo]:
     bound_like(seed.DISABLED_CRM, "stale-disabled", with_ref=True)
 
     unbound = seed.UNBOUND_PROJECT
-    path = _write(
+    path = write_repo(
         root,
         unbound.project_slug,
-        _project_section(unbound.project_slug, unbound.project_uuid) + _COMMON_SECTIONS,
+        project_section(unbound.project_slug, unbound.project_uuid) + COMMON_SECTIONS,
     )
     repos.append(
         DemoRepo(
@@ -174,7 +197,7 @@ def write_demo_repos(root: Path) -> list[DemoRepo]:
         '  binding_ref: "srm_unterminated\n'
         "  project_slug: [broken-config\n"
     )
-    path = _write(root, "broken-config", broken)
+    path = write_repo(root, "broken-config", broken)
     repos.append(
         DemoRepo(
             name="broken-config",
