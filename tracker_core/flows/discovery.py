@@ -7,7 +7,8 @@ than failing the whole view.
 A resource held by a *disabled* mapping is "disabled", not "bound": the resource
 listing alone cannot tell (it shows the holder's ``binding_ref`` either way), so the
 provider's mappings are read alongside it, concurrently, and joined by ref. When the
-mappings cannot be read, held resources show as bound, as the listing says.
+host does not show the caller its mappings (403, 404), held resources show as bound,
+as the listing says; any other failure to read them fails the discovery.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from tracker_core.errors import NoInstallationError, TrackerError
+from tracker_core.errors import ForbiddenError, HostError, NoInstallationError, TrackerError
 from tracker_core.host.client import HostClient
 from tracker_core.host.concurrency import bounded_map
 from tracker_core.host.wire import MappingList, Resource, ResourceList
@@ -84,8 +85,14 @@ def discover(client: HostClient, provider: str) -> ProviderInventory:
     disabled: frozenset[str] = frozenset()
     if isinstance(mapped.value, MappingList):
         disabled = frozenset(m.binding_ref for m in mapped.value.mappings if m.status == "disabled")
+    elif isinstance(mapped.error, ForbiddenError) or (
+        isinstance(mapped.error, HostError) and mapped.error.status_code == 404
+    ):
+        # A host that does not show this caller its mappings: the listing is all we know.
+        log.debug("mappings of %s not shown, held resources show as bound: %s", name, mapped.error)
     else:
-        log.debug("mappings of %s not read, held resources show as bound: %s", name, mapped.error)
+        # Garbled, failing or unreachable: the inventory cannot tell bound from disabled.
+        mapped.unwrap()
     return ProviderInventory(
         provider=name,
         connected=True,

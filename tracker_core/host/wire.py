@@ -17,6 +17,8 @@ Required (a missing one is a protocol error naming endpoint and key):
 | ``ValidateResult`` | ``valid`` |
 | ``InstallationBinding``, ``Mapping`` | ``binding_ref`` (a mapping also ``status``) |
 | ``MappingList`` | ``mappings`` |
+| ``ProjectStatus`` | ``connected`` (or a ``status`` text) |
+| ``InstallationStatus`` | ``bindings`` (a list or a count) |
 | ``Me`` | ``role`` |
 
 Defaults, each because a real host could plausibly send less or differently:
@@ -27,7 +29,8 @@ Defaults, each because a real host could plausibly send less or differently:
   strings (numbers and booleans as text, lists/objects as JSON), ``null`` values
   are dropped, so it is always ``dict[str, str]``.
 - ``connected`` missing: read from a ``status`` text (``connected``/``active``/
-  ``ok``) when there is one, else true (the host answered). ``configured``: true.
+  ``ok``) when there is one; on project status one of the two is required, on
+  installation status it defaults to true (the host answered). ``configured``: true.
 - ``bindings`` as a list or as a count; ``binding_count`` holds the count either way.
 - ``confidence`` missing or unknown: ``low``; ``sort_position`` missing: the order
   sent; ``match_reason`` missing: empty.
@@ -222,7 +225,7 @@ class ProjectStatus(WireModel):
 
     provider: str = ""
     configured: bool = True
-    connected: bool = True
+    connected: bool  # the status flow reports it: ``connected`` or a ``status`` text
     binding_ref: OptionalText = None
     display_label: OptionalText = None
     provider_context: ProviderContext = Field(default_factory=dict)
@@ -233,7 +236,7 @@ class ProjectStatus(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        data = connected_from_status(fill_from_request(data, info, "provider"))
+        data = connected_from_status(fill_from_request(data, info, "provider"), required=True)
         if isinstance(data, AbcMapping) and not isinstance(data.get("identity_path"), AbcMapping):
             data = {**data, "identity_path": None}
         return data
@@ -262,7 +265,7 @@ class InstallationStatus(WireModel):
     connected: bool = True
     installation_id: OptionalText = None
     resource_count: int | None = Field(default=None, ge=0)
-    bindings: list[InstallationBinding] = Field(default_factory=list)
+    bindings: list[InstallationBinding]
     binding_count: int = Field(default=0, ge=0)
 
     @model_validator(mode="before")
@@ -272,6 +275,8 @@ class InstallationStatus(WireModel):
         if not isinstance(data, AbcMapping):
             return data
         data = dict(data)
+        if "bindings" not in data:  # the one key ``status --all`` is about
+            return data
         bindings = data.get("bindings")
         if bindings is None:
             data["bindings"] = []

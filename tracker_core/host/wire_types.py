@@ -94,9 +94,15 @@ def label_from_ref(data: Any) -> Any:
     return data
 
 
-def connected_from_status(data: Any) -> Any:
+def connected_from_status(data: Any, *, required: bool = False) -> Any:
+    """``connected`` from a ``status`` text when only that was sent. Where the flow
+    reports connectivity (``required``), a body with neither key is left without one,
+    so it fails as a missing key instead of passing for "connected"."""
     if isinstance(data, AbcMapping) and data.get("connected") is None:
         said = data.get("status")
-        value = lower(said) in ("connected", "active", "ok") if isinstance(said, str) else True
-        return {**data, "connected": value}
+        if isinstance(said, str):
+            return {**data, "connected": lower(said) in ("connected", "active", "ok")}
+        if required and "connected" not in data:
+            return data
+        return {**data, "connected": True}
     return data

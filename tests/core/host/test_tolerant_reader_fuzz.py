@@ -75,7 +75,7 @@ def shape(draw: st.DrawFn, required: dict[str, Any], optional: dict[str, Any]) -
             out[key] = draw(strategy)
         elif how == "null":
             out[key] = None
-    known = set(required) | set(optional)
+    known = set(required) | set(optional) | {"connected", "status"}
     extra = draw(st.dictionaries(text.filter(lambda k: k not in known), json_value, max_size=3))
     return {**extra, **out}
 
@@ -209,11 +209,18 @@ def test_bind_validate(data: st.DataObject) -> None:
 def test_project_status(data: st.DataObject) -> None:
     body = data.draw(
         shape(
-            {},
+            # The one key the status flow reports: ``connected``, or a ``status`` text.
+            data.draw(
+                st.sampled_from(
+                    [
+                        {"connected": st.booleans()},
+                        {"status": st.sampled_from(["connected", "disconnected"])},
+                    ]
+                )
+            ),
             {
                 "provider": case("linear"),
                 "configured": st.booleans(),
-                "connected": st.booleans(),
                 "binding_ref": ref,
                 "display_label": text,
                 "provider_context": context,

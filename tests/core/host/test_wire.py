@@ -138,9 +138,14 @@ def test_validate_result_invalid_shape():
 
 
 def test_status_models_take_documented_defaults():
-    status = ProjectStatus.model_validate({}, context={"provider": "linear"})
+    status = ProjectStatus.model_validate({"connected": True}, context={"provider": "linear"})
     assert (status.provider, status.configured, status.connected) == ("linear", True, True)
     assert ProjectStatus.model_validate({"status": "disconnected"}).connected is False
+    # The key each status flow reports must be there: a body without it is the wrong shape.
+    with pytest.raises(ValidationError, match="connected"):
+        ProjectStatus.model_validate({"unexpected": "shape"}, context={"provider": "linear"})
+    with pytest.raises(ValidationError, match="bindings"):
+        InstallationStatus.model_validate({"connected": True}, context={"provider": "linear"})
     counted = InstallationStatus.model_validate({"bindings": 3})
     assert (counted.bindings, counted.binding_count, counted.resource_count) == ([], 3, None)
     with pytest.raises(ValidationError, match="resource_count"):
