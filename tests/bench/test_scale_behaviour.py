@@ -161,7 +161,7 @@ def test_a_rate_limited_audit_slows_down_as_a_whole_and_verifies_every_repo(
         report = audit(client, [tmp_path])
 
     assert report.validate_calls == 30
-    assert {r.state for r in report.rows} == {"stale:mapping_deleted"}  # none unverified
+    assert {r.state for r in report.rows} == {"stale:binding_not_found"}  # none unverified
     refused = [e for e in transport.log if e.status == 429]
     assert refused, "the host's rate limit was never reached: the test proves nothing"
     for e in refused:  # the host asks for 1 s: only calls already under way go out
