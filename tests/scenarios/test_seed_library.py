@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.host import ADMIN_TOKEN, TEAM
 from tests.support.repos import COMMON, config_bytes, make_repo, project_section, tracker_section
 from tests.support.scenario_hosts import ScenarioHost
 from tests.support.scenario_state import (
@@ -21,8 +22,10 @@ from tests.support.scenario_state import (
     NEVER_ISSUED,
     PAYMENTS,
     SITE,
+    STATE,
     Project,
 )
+from tests.support.second_host import SecondHost
 from tracker_core import (
     HostClient,
     HostUnavailableError,
@@ -30,9 +33,10 @@ from tracker_core import (
     SelectionOutOfRangeError,
     StaleBindingError,
     TrackerService,
+    UsageError,
     load_config,
 )
-from tracker_core.flows.binding import prepare
+from tracker_core.flows.binding import confirm_exact, prepare
 from tracker_core.host.retry import RetryPolicy
 from tracker_core.host.wire import Candidate
 
@@ -192,12 +196,37 @@ def test_rebind_declined_changes_nothing(svc: TrackerService, tmp_path: Path) ->
 def test_exact_match_by_candidate_token_is_confirmed(
     svc: TrackerService, any_host: ScenarioHost, tmp_path: Path
 ) -> None:
-    # The second host offers "payments" as an exact match by token; the reference host
-    # lists it as a high-confidence candidate. Either way --select 1 / exact binds it.
+    # The second host offers "payments" as an exact match carried by a candidate token
+    # alone: there is no list to pick from, so --select is refused and a plain bind
+    # confirms the match. The reference host lists it as a candidate to select.
     repo = repo_of(tmp_path, PAYMENTS)
-    outcome = svc.bind(repo, "linear", select=1)
+    if any_host.kind == "second":
+        before = config_bytes(repo)
+        with pytest.raises(UsageError, match="--select 1 cannot be used"):
+            svc.bind(repo, "linear", select=1)
+        assert config_bytes(repo) == before
+        outcome = svc.bind(repo, "linear")
+    else:
+        outcome = svc.bind(repo, "linear", select=1)
     assert outcome.display_label == "Payments (LIN-4)"
     assert outcome.method == ("exact" if any_host.kind == "second" else "selected")
+    assert load_config(repo).tracker.binding_ref == outcome.binding_ref  # type: ignore[union-attr]
+
+
+def test_an_expired_exact_match_token_is_resolved_again_once(
+    second_host_server: SecondHost, tmp_path: Path
+) -> None:
+    # Only the second host carries an exact match by candidate token alone.
+    second_host_server.load(STATE)
+    repo = repo_of(tmp_path, PAYMENTS)
+    ctx = prepare(repo, "linear")
+    with service_for(second_host_server.url, ADMIN_TOKEN, TEAM) as svc:
+        resolved = svc.client.bind_resolve("linear", ctx.identity)
+        assert resolved.match_type == "exact" and resolved.candidate_token
+        second_host_server.revoke_candidate_tokens()  # the token in hand is now refused
+        result = confirm_exact(svc.client, ctx, resolved.candidate_token)
+    assert result.display_label == "Payments (LIN-4)"
+    assert second_host_server.mapping_status(result.binding_ref) == "active"
 
 
 # --- status -------------------------------------------------------------------------
