@@ -132,7 +132,8 @@ st.dataframe(
         "bound": st.column_config.NumberColumn("Bound", width="small"),
         "disabled": st.column_config.NumberColumn("Disabled", width="small"),
         "available": st.column_config.NumberColumn("Available", width="small"),
-        "guidance": st.column_config.TextColumn("Guidance", width="large"),
+        # Not "large" (400 px): with the Disabled column the table must still fit 1280 px.
+        "guidance": st.column_config.TextColumn("Guidance", width=360),
     },
 )
 for _, row in inv.health.loc[~inv.health["connected"]].iterrows():
@@ -151,7 +152,7 @@ def _n(label: str, help: str | None = None) -> ColumnConfig:
 
 counts_config = {
     "provider": st.column_config.TextColumn("Provider", width=95),
-    "where": st.column_config.TextColumn("Provider · workspace", width=170),
+    "where": st.column_config.TextColumn("Provider · workspace", width=140),
     "resources": _n("Res.", "Resources on the host"),
     "bound": _n("Bound", "Resources bound to a project"),
     "disabled": _n("Dis.", "Resources held by a disabled mapping"),

@@ -99,7 +99,8 @@ def test_hostile_host_text_stays_text_on_every_page(
         expect(cell(page, "<b>Ops</b>")).to_be_attached()
         watch.assert_inert(page)
         cells = grid_texts(page)
-        assert WORKSPACE in cells and MARKDOWN in cells  # per-workspace counts
+        # Per-workspace counts: each row is named "provider · workspace", as typed.
+        assert f"linear · {WORKSPACE}" in cells and f"jira · {MARKDOWN}" in cells, cells
         shot(page, "hostile-overview")
 
         open_page(page, dash, "resources", "Showing 5 of 5 resources")
