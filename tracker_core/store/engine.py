@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -98,8 +99,12 @@ class Store:
         except (SQLAlchemyError, OSError, ImportError) as exc:
             raise self.error("cannot be opened", exc) from None
         try:
-            migrate(engine)
-        except (SQLAlchemyError, OSError) as exc:
+            database = parsed.database or ""
+            if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+                _migrate_sqlite_file(engine, Path(database).expanduser())
+            else:
+                migrate(engine)
+        except (SQLAlchemyError, OSError, Timeout) as exc:
             engine.dispose()
             raise self.error("cannot be opened or migrated", exc) from None
         return engine
@@ -131,12 +136,16 @@ def current_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to ``HEAD`` (from empty or from any older revision)."""
+def _at_head(engine: Engine) -> bool:
     with engine.connect() as conn:
         at_head = current_revision(conn) == HEAD
         conn.rollback()
-    if at_head:
+    return at_head
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to ``HEAD`` (from empty or from any older revision)."""
+    if _at_head(engine):
         return
     from alembic import command
     from alembic.config import Config
@@ -147,6 +156,15 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         conn.commit()
+
+
+def _migrate_sqlite_file(engine: Engine, database: Path) -> None:
+    """Migrate a SQLite file with one process at a time: SQLite's DDL is not
+    transactional for Alembic, so two processes opening a new file at once would both
+    create the tables (or one would find the file locked while the other switches it
+    to WAL). The lock file sits beside the database, in the state folder."""
+    with FileLock(f"{database}.migrate-lock", timeout=BUSY_TIMEOUT_MS / 1000):
+        migrate(engine)
 
 
 _SHARED: dict[str, Store] = {}

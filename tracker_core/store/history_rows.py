@@ -238,7 +238,7 @@ def read_snapshots(
     with store.begin() as conn:
         rows = conn.execute(snap_query).all()
         by_snapshot: dict[int, list[Total]] = {}
-        for snap_id, *values in conn.execute(totals_query).tuples() if with_totals else ():
+        for snap_id, *values in conn.execute(totals_query) if with_totals else ():
             by_snapshot.setdefault(snap_id, []).append(Total(*values))
     return [
         Snapshot(
