@@ -120,6 +120,17 @@ def _script(name: str) -> str:
     return str(path)
 
 
+NOTEBOOK = Path("notebooks") / "binding_audit.ipynb"
+
+
+def _notebook_line() -> str:
+    """The example notebook lives in the project's checkout, not in the wheel: an
+    installed CLI run elsewhere points at the library instead of a missing file."""
+    if NOTEBOOK.is_file():
+        return f"    {_script('jupyter')} lab {NOTEBOOK.as_posix()}"
+    return "    # notebook: `import tracker_core` in Jupyter reads the same variables"
+
+
 def demo_commands(exports: dict[str, str], repos_root: Path, *, viewer_token: str) -> list[str]:
     """The part of the demo banner a user copies: every variable the CLI and the
     notebook need (host, token, team, repo roots, activity log) and commands that run
@@ -135,7 +146,7 @@ def demo_commands(exports: dict[str, str], repos_root: Path, *, viewer_token: st
         f"    {cli} audit --apply-upgrades       # exit 1: some repos still need action",
         f"    {cli} bind --provider linear --select 1 --repo "
         + shlex.quote(str(repos_root / "mobile-app")),
-        f"    {_script('jupyter')} lab notebooks/binding_audit.ipynb",
+        _notebook_line(),
         f"  viewer (read-only) token: {viewer_token}",
         "  the dashboard's Activity page lists what the CLI and the notebook do",
     ]

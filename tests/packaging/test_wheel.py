@@ -227,6 +227,8 @@ def test_the_installed_demo_starts_its_host_and_stops(full_venv: Venv, tmp_path:
             for name in ("SPEC_KITTY_SAAS_URL", "SK_TRACKER_TOKEN", "SK_TRACKER_TEAM")
         )
         assert url and token and team, text + log.read_text()
+        # The example notebook ships with the checkout, not the wheel: no dead path.
+        assert "notebooks/" not in text and "import tracker_core" in text, text
         headers = {"Authorization": f"Bearer {token[1]}", "X-Team-Slug": team[1]}
         wait_healthy(f"{url[1]}/api/v1/me/", proc, log, headers=headers)
     finally:
