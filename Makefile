@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: test test-latest demo lint bench faults lock clean uv
 
+# A Python that refuses pip installs (PEP 668, e.g. Debian's) gets uv in the user's site.
 uv:
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)"
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install -q "uv==$(UV_VERSION)" \
+	  || $(PYTHON) -m pip install -q --user --break-system-packages "uv==$(UV_VERSION)"
 
 # --frozen: install exactly what uv.lock says, never re-resolve.
 $(STAMP): pyproject.toml uv.lock | uv
