@@ -168,3 +168,18 @@ def test_no_import_cycle_between_our_modules() -> None:
     for module in sorted(ours):
         if module not in state:
             visit(module)
+
+
+MAX_MODULE_LINES = 400
+SHIPPED = (*PACKAGES, "pages")
+
+
+def test_no_shipped_module_is_over_the_size_limit() -> None:
+    """A module past ~400 lines holds more than one concern: split it by concern."""
+    modules = [*sources(*SHIPPED), ROOT / "app.py"]
+    assert len(modules) > len(SHIPPED)  # the walk found the code
+    lines = {
+        str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in modules
+    }
+    too_long = {name: n for name, n in lines.items() if n > MAX_MODULE_LINES}
+    assert not too_long, too_long

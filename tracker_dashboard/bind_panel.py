@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from tracker_core.flows import binding
+from tracker_core.flows import bind_host, binding
 from tracker_core.host.wire import Candidate, ResolveResult
 from tracker_core.providers import PROVIDERS
 from tracker_core.remote.urls import RemoteProject
@@ -80,7 +80,7 @@ def _choose_candidate(
             context=_context_for(inv, provider, label),
         )
     if not resolved.candidates:
-        st.warning(md_text(binding.no_candidates_message(provider)))
+        st.warning(md_text(bind_host.no_candidates_message(provider)))
         return None
     st.dataframe(
         _candidates_table(resolved.candidates),

@@ -12,7 +12,7 @@ from tests.support.activity import logged
 from tests.support.person import PERSON
 from tests.support.services import make_service
 from tracker_core.access.policy import AccessPolicy
-from tracker_core.flows.binding import PENDING_REF
+from tracker_core.flows.bind_context import PENDING_REF
 from tracker_host import seed
 
 

@@ -36,7 +36,8 @@ from tracker_core import (
     UsageError,
     load_config,
 )
-from tracker_core.flows.binding import confirm_exact, prepare
+from tracker_core.flows.bind_host import confirm_exact
+from tracker_core.flows.binding import prepare
 from tracker_core.host.retry import RetryPolicy
 from tracker_core.host.wire import Candidate
 

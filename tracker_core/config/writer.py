@@ -37,12 +37,11 @@ from tracker_core.config.reader import (
     PROJECT_KEYS,
     TRACKER_KEYS,
     Document,
-    entries,
-    normal_provider,
     parse_document,
     read_following_links,
     ruamel_load,
 )
+from tracker_core.config.sections import entries, normal_provider
 from tracker_core.config.yaml_nodes import MappingNode, to_python
 from tracker_core.config.yaml_text import LayoutError, SectionUpdate, Value, apply_updates
 from tracker_core.errors import ConfigConflictError, ConfigError, PathNotAllowedError, UsageError

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from tracker_core.errors import BindError, TrackerError
-from tracker_core.flows import binding
+from tracker_core.flows import bind_host, binding
 from tracker_core.flows.audit import AuditRow, Location, remote_bind_command
 from tracker_core.flows.service import TrackerService
 from tracker_core.host.concurrency import bounded_map
@@ -119,7 +119,7 @@ def _plan_one(service: TrackerService, row: AuditRow) -> RebindItem:
         ctx.provider,
         "none",
         row.binding_ref,
-        detail=binding.no_candidates_message(ctx.provider),
+        detail=bind_host.no_candidates_message(ctx.provider),
     )
 
 

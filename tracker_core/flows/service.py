@@ -15,7 +15,7 @@ from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.access.settings import Settings
 from tracker_core.errors import SettingsError, StoreError
 from tracker_core.flows import audit as audit_mod
-from tracker_core.flows import binding, discovery, remote_bind, status
+from tracker_core.flows import bind_host, binding, discovery, remote_bind, status
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.history import History
 from tracker_core.host.client import HostClient
@@ -265,7 +265,7 @@ class TrackerService:
         self.policy.require_writable(repo)
         ctx = binding.prepare(repo, provider, new_identity=new_identity)
         try:
-            result = binding.confirm_resource(self.client, ctx, resource, policy=self.policy)
+            result = bind_host.confirm_resource(self.client, ctx, resource, policy=self.policy)
             config = binding.persist(
                 ctx,
                 result.binding_ref,

@@ -20,7 +20,7 @@ from tests.support.services import make_service
 from tracker_cli.main import app
 from tracker_core import ConfigNotWrittenError, load_config
 from tracker_core.config.config_io import config_path, write_tracker
-from tracker_core.flows import binding
+from tracker_core.flows import bind_host, binding
 from tracker_core.host.wire import Candidate
 from tracker_host import seed
 
@@ -46,7 +46,7 @@ def test_an_edit_made_after_the_bind_was_prepared_is_kept_and_the_bind_lands(
         resource = next(
             r for r in svc.discover("linear").resources if "LINEAR-789" in r.display_label
         )
-        result = binding.confirm_resource(svc.client, ctx, resource)
+        result = bind_host.confirm_resource(svc.client, ctx, resource)
         written = binding.persist(ctx, result.binding_ref, result.display_label, {})
     tracker = load_config(repo).tracker
     assert tracker is not None and written.tracker == tracker
