@@ -116,9 +116,15 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes]) -> None:
 class GitDaemon:
     root: Path
     port: int
+    log: Path  # the daemon's --verbose log: one "Request upload-pack" line per request
 
     def url(self, name: str) -> str:
         return f"git://127.0.0.1:{self.port}/{name}.git"
+
+    def requests(self, name: str, service: str = "upload-pack") -> int:
+        """How many connections asked ``service`` of ``name`` so far."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return text.count(f"Request {service} for '/{name}.git'")
 
 
 @pytest.fixture
@@ -126,17 +132,20 @@ def git_daemon(tmp_path: Path) -> Iterator[GitDaemon]:
     root = tmp_path / "served-git"
     root.mkdir()
     port = _free_port()
-    proc = subprocess.Popen(
-        [
-            "git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-            "--listen=127.0.0.1", f"--port={port}", f"--base-path={root}", str(root),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log = tmp_path / "git-daemon.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [
+                "git", "daemon", "--verbose", "--reuseaddr", "--export-all",
+                "--enable=receive-pack", "--listen=127.0.0.1", f"--port={port}",
+                f"--base-path={root}", str(root),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )  # fmt: skip
     try:
         _wait_port(port, proc)
-        yield GitDaemon(root, port)
+        yield GitDaemon(root, port, log)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

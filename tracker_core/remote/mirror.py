@@ -4,8 +4,9 @@ A mirror is ``git clone --bare --filter=blob:none`` of the default branch: commi
 and trees only, no checkout. Each sync fetches that branch, lists every
 ``.kittify/config.yaml`` in its tree (nested projects too) and downloads only those
 blobs, in one request. A small state file in the mirror remembers the last head and
-the configs' bytes, so a sync where nothing changed on the remote is one ``git
-fetch`` that brings nothing: no clone, no blob.
+the configs' bytes. Before fetching, a warm sync asks the remote where its branch
+points now (``probe.remote_head``): when that is the head already mirrored, there is
+no fetch, no clone and no blob, and the configs come from the state file.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from tracker_core.config.config_io import MAX_CONFIG_BYTES
 from tracker_core.errors import RemoteError
 from tracker_core.remote.git import run_git
+from tracker_core.remote.probe import Routing, read_routing, remote_head
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
 STATE_FILE = "sk-tracker-state.json"
@@ -50,6 +52,7 @@ class Mirror:
     branch: str  # the remote's default branch
     head: str  # commit id of that branch as last fetched
     cloned: bool = False  # this sync made the clone
+    fetched: bool = False  # this sync ran a fetch (the remote's branch had moved)
     blobs_fetched: int = 0  # config blobs downloaded by this sync
 
     @property
@@ -72,15 +75,22 @@ class MirrorCache:
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
 
-    def sync(self, remote: RemoteUrl) -> Mirror:
-        """Clone the remote if there is no mirror yet, else fetch its default branch."""
+    def sync(self, remote: RemoteUrl, routing: Routing | None = None) -> Mirror:
+        """Clone the remote if there is no mirror yet; else fetch its default branch,
+        unless the remote says that branch is where the mirror has it. ``routing``
+        (the user's git rules for reaching remotes) is read once per batch."""
         git_dir = self.folder(remote)
-        cloned = False
+        cloned = fetched = False
         if not (git_dir / "HEAD").is_file():
             self._clone(remote, git_dir)
             cloned = True
         branch = _default_branch(git_dir)
+        ref = f"refs/heads/{branch}"
         if not cloned:
+            known = _read_ref(git_dir, ref)
+            now = remote_head(remote, ref, git_dir, routing or read_routing())
+            fetched = now is None or now != known
+        if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
             # No follow-up processes (maintenance, forced-update scan): a fetch that
             # brings nothing stays one short process.
@@ -98,10 +108,10 @@ class MirrorCache:
                 ],
                 cwd=git_dir,
             )
-        head = _read_ref(git_dir, f"refs/heads/{branch}")
+        head = _read_ref(git_dir, ref)
         if head is None:
             raise RemoteError(f"{remote.name} has no branch {branch}")
-        return Mirror(remote, git_dir, branch, head, cloned)
+        return Mirror(remote, git_dir, branch, head, cloned, fetched)
 
     def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -179,7 +189,8 @@ def _with_fetched(mirror: Mirror, count: int) -> Mirror:
     return replace(mirror, blobs_fetched=count)
 
 
-# Read without running git: a warm sync is then one process (the fetch) per remote.
+# Read without running git: a warm sync of an unchanged remote runs no git at all
+# (git://) or one ls-remote.
 def _default_branch(git_dir: Path) -> str:
     try:
         head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()

@@ -1,7 +1,8 @@
 """Remote roots read like local ones: every project config of every remote, as
 rows the audit takes next to the ones found on disk.
 
-Remotes are synced with bounded concurrency (git runs in its own processes); one
+Remotes are synced with bounded concurrency (git runs in its own processes); each
+is first asked whether its branch moved, so an unchanged one is not fetched; one
 that cannot be fetched becomes a single entry carrying git's reason, and the others
 are unaffected. ``progress`` is told after each remote, for a progress bar.
 """
@@ -17,6 +18,7 @@ from tracker_core.config.config_io import parse_config_bytes
 from tracker_core.config.config_model import TrackerProjectConfig
 from tracker_core.errors import ConfigError, RemoteError, UsageError
 from tracker_core.remote.mirror import ConfigBlob, Mirror, MirrorCache
+from tracker_core.remote.probe import Routing, read_routing
 from tracker_core.remote.urls import RemoteProject, RemoteUrl, parse_remote
 
 Progress = Callable[[int, int, str], None]  # (done, total, remote name)
@@ -65,13 +67,20 @@ class RemoteScan:
         return sum(1 for m in self.mirrors.values() if m.cloned)
 
     @property
+    def fetched(self) -> int:
+        """Remotes fetched because their branch had moved (clones not counted)."""
+        return sum(1 for m in self.mirrors.values() if m.fetched)
+
+    @property
     def blobs_fetched(self) -> int:
         return sum(m.blobs_fetched for m in self.mirrors.values())
 
 
-def _scan_one(cache: MirrorCache, remote: RemoteUrl) -> tuple[Mirror | None, list[RemoteRepo]]:
+def _scan_one(
+    cache: MirrorCache, remote: RemoteUrl, routing: Routing
+) -> tuple[Mirror | None, list[RemoteRepo]]:
     try:
-        mirror, blobs = cache.configs(cache.sync(remote))
+        mirror, blobs = cache.configs(cache.sync(remote, routing))
     except RemoteError as exc:
         return None, [RemoteRepo(RemoteProject(remote), None, None, unreachable=str(exc))]
     return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
@@ -97,9 +106,10 @@ def scan_remotes(
     if max_workers < 1:
         raise UsageError(f"max_workers must be at least 1, got {max_workers}")
     remotes = parse_remotes(urls)
+    routing = read_routing() if remotes else Routing()
     results: dict[int, tuple[Mirror | None, list[RemoteRepo]]] = {}
     with ThreadPoolExecutor(max_workers, thread_name_prefix="sk-tracker-git") as pool:
-        futures = {pool.submit(_scan_one, cache, r): i for i, r in enumerate(remotes)}
+        futures = {pool.submit(_scan_one, cache, r, routing): i for i, r in enumerate(remotes)}
         for done, future in enumerate(as_completed(futures), 1):
             i = futures[future]
             results[i] = future.result()

@@ -1,0 +1,147 @@
+"""A warm re-audit asks each remote whether its branch moved, and fetches only the
+ones that did. Counted with a real ``git`` on PATH that logs each run (no mock of our
+code) and with the servers' own request logs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitserve import GitDaemon, HttpGitServer, git, make_bare, push_change
+from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.scan import scan_remotes
+
+ALPHA = "project:\n  uuid: 33333333-3333-4333-8333-333333333333\n  slug: alpha\n  node_id: n\n"
+BETA = "project:\n  uuid: 44444444-4444-4444-8444-444444444444\n  slug: beta\n  node_id: n\n"
+
+
+class GitRuns:
+    """Every ``git`` this test's code runs, by its arguments."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        real = shutil.which("git")
+        assert real is not None
+        folder = tmp_path / "git-wrapper"
+        folder.mkdir()
+        self.log = tmp_path / "git-runs.log"
+        wrapper = folder / "git"
+        wrapper.write_text(
+            f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{self.log}"\nexec "{real}" "$@"\n',
+            encoding="utf-8",
+        )
+        wrapper.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{folder}:{Path(real).parent}")
+
+    def take(self) -> list[str]:
+        """The client's runs since the last call (not the test HTTP server's backend,
+        nor the one read of the user's config per batch)."""
+        lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+        self.log.write_text("", encoding="utf-8")
+        return [r for r in lines if not r.startswith(("http-backend", "config --get-regexp"))]
+
+
+def slugs(scan_repos: list[object]) -> list[str]:
+    out = []
+    for repo in scan_repos:
+        config = getattr(repo, "config", None)
+        assert config is not None and config.project is not None, repo
+        out.append(config.project.slug)
+    return out
+
+
+def test_git_remotes_are_asked_natively_and_only_a_moved_one_is_fetched(
+    git_daemon: GitDaemon,
+    git_user_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_bare(git_daemon.root, "acme/alpha", {".kittify/config.yaml": ALPHA})
+    beta = make_bare(git_daemon.root, "acme/beta", {".kittify/config.yaml": BETA})
+    urls = [git_daemon.url("acme/alpha"), git_daemon.url("acme/beta")]
+    cache = MirrorCache(tmp_path / "mirrors")
+    scan_remotes(urls, cache)
+    runs = GitRuns(tmp_path, monkeypatch)
+    before = {n: git_daemon.requests(n) for n in ("acme/alpha", "acme/beta")}
+
+    warm = scan_remotes(urls, cache)
+    assert slugs(warm.repos) == ["alpha", "beta"]
+    assert warm.cloned == warm.fetched == warm.blobs_fetched == 0
+    # No git fetch (no git at all beyond reading the user's config once per batch) ...
+    assert runs.take() == []
+    # ... yet each remote was asked once, on the server.
+    for name in ("acme/alpha", "acme/beta"):
+        assert git_daemon.requests(name) == before[name] + 1
+
+    push_change(beta, ".kittify/config.yaml", BETA.replace("slug: beta", "slug: beta-two"))
+    runs.take()
+    before = {n: git_daemon.requests(n) for n in ("acme/alpha", "acme/beta")}
+    changed = scan_remotes(urls, cache)
+    assert slugs(changed.repos) == ["alpha", "beta-two"]
+    assert changed.fetched == 1 and changed.blobs_fetched == 1
+    [mirror_beta] = [m for u, m in changed.mirrors.items() if u.endswith("beta.git")]
+    assert mirror_beta.fetched and mirror_beta.head == git("rev-parse", "main", cwd=beta).strip()
+    # alpha: the check alone; beta: the check, the branch's fetch and its one blob.
+    assert git_daemon.requests("acme/alpha") == before["acme/alpha"] + 1
+    assert git_daemon.requests("acme/beta") == before["acme/beta"] + 3
+    assert sum(1 for r in runs.take() if " fetch " in r) == 2
+
+
+def test_https_style_remotes_are_asked_with_ls_remote_and_not_refetched(
+    git_http: HttpGitServer,
+    git_user_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bare = make_bare(git_http.root, "acme/alpha", {".kittify/config.yaml": ALPHA})
+    url = git_http.url("acme/alpha")
+    cache = MirrorCache(tmp_path / "mirrors")
+    scan_remotes([url], cache)
+    downloads = git_http.fetch_commands("acme/alpha")
+    runs = GitRuns(tmp_path, monkeypatch)
+
+    warm = scan_remotes([url], cache)
+    assert slugs(warm.repos) == ["alpha"] and warm.fetched == 0
+    taken = runs.take()
+    assert [r.split()[0] for r in taken] == ["ls-remote"]
+    assert git_http.fetch_commands("acme/alpha") == downloads
+
+    push_change(bare, ".kittify/config.yaml", ALPHA.replace("slug: alpha", "slug: alpha-two"))
+    changed = scan_remotes([url], cache)
+    assert slugs(changed.repos) == ["alpha-two"] and changed.fetched == 1
+    assert git_http.fetch_commands("acme/alpha") > downloads
+
+
+def test_a_remote_gone_since_the_last_audit_is_unreachable_with_gits_reason(
+    git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    alpha = make_bare(git_daemon.root, "acme/alpha", {".kittify/config.yaml": ALPHA})
+    make_bare(git_daemon.root, "acme/beta", {".kittify/config.yaml": BETA})
+    urls = [git_daemon.url("acme/alpha"), git_daemon.url("acme/beta")]
+    cache = MirrorCache(tmp_path / "mirrors")
+    scan_remotes(urls, cache)
+    shutil.rmtree(alpha)
+    scan = scan_remotes(urls, cache)
+    gone, kept = scan.repos
+    assert gone.unreachable and "\n" not in gone.unreachable
+    assert kept.unreachable is None and slugs([kept]) == ["beta"]
+
+
+def test_a_git_proxy_setting_sends_the_check_through_git(
+    git_daemon: GitDaemon,
+    git_user_env: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """git:// reached through a user's rewrite rule is asked the way git reaches it."""
+    make_bare(git_daemon.root, "acme/alpha", {".kittify/config.yaml": ALPHA})
+    url = git_daemon.url("acme/alpha")
+    cache = MirrorCache(tmp_path / "mirrors")
+    scan_remotes([url], cache)
+    # A rewrite that leads to the same server: the answer is the same, the route git's.
+    git("config", "--global", f"url.{url}.insteadOf", url)
+    runs = GitRuns(tmp_path, monkeypatch)
+    warm = scan_remotes([url], cache)
+    assert slugs(warm.repos) == ["alpha"] and warm.fetched == 0
+    assert [r.split()[0] for r in runs.take()] == ["ls-remote"]

@@ -1,0 +1,131 @@
+"""Has a remote's branch moved since the mirror last fetched it? One cheap question
+per remote, asked before any fetch.
+
+For ``git://`` remotes the question is asked in git's own wire protocol (v2
+``ls-refs`` of the one branch the mirror follows) over a socket from this process:
+no git process on this side, one short request on the server's. Every other remote,
+and a ``git://`` one that git itself would reach differently (a ``core.gitProxy``,
+``GIT_PROXY_COMMAND`` or ``url.*.insteadOf`` rule), is asked with ``git ls-remote``
+so the user's credentials, ssh agent and rewrites apply. Whatever the native
+question cannot answer is asked again through git, whose one-line reason is the one
+reported.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from urllib.parse import urlsplit
+
+from tracker_core.errors import RemoteError
+from tracker_core.remote.git import run_git
+from tracker_core.remote.urls import RemoteUrl
+
+CONNECT_TIMEOUT = 10.0
+_GIT_PORT = 9418
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What in the user's git config changes how ``git://`` remotes are reached."""
+
+    proxied: bool = False
+    rewrites: tuple[str, ...] = ()  # url.*.insteadOf (and pushInsteadOf) prefixes
+
+    def native(self, remote: RemoteUrl) -> bool:
+        """Whether ``remote`` may be asked over a socket of our own."""
+        if remote.scheme != "git" or self.proxied:
+            return False
+        return not any(remote.url.startswith(prefix) for prefix in self.rewrites)
+
+
+def read_routing() -> Routing:
+    """The user's git config rules that could redirect a ``git://`` remote (one git
+    process per audit, not per remote)."""
+    if os.environ.get("GIT_PROXY_COMMAND"):
+        return Routing(proxied=True)
+    try:
+        out = run_git(["config", "--get-regexp", r"^(core\.gitproxy|url\..*\.insteadof)$"])
+    except RemoteError:  # exit 1: no such setting (or no config at all)
+        return Routing()
+    rewrites: list[str] = []
+    proxied = False
+    for line in out.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        if key.lower() == "core.gitproxy":
+            proxied = True
+        elif value:
+            rewrites.append(value)
+    return Routing(proxied, tuple(rewrites))
+
+
+def _pkt(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
+
+
+def _read_section(stream: IO[bytes]) -> list[bytes]:
+    """pkt-lines up to a flush (or delimiter) packet."""
+    lines: list[bytes] = []
+    while True:
+        size_text = _read_exact(stream, 4)
+        size = int(size_text, 16)
+        if size in (0, 1):
+            return lines
+        if size < 4:
+            raise ValueError("bad pkt-line")
+        lines.append(_read_exact(stream, size - 4))
+
+
+def _read_exact(stream: IO[bytes], count: int) -> bytes:
+    data = stream.read(count)
+    if len(data) != count:
+        raise ValueError("connection closed")
+    return data
+
+
+def _native_head(remote: RemoteUrl, ref: str) -> str | None:
+    """The ref's commit id asked over ``git://`` protocol v2; ``None`` when the
+    branch is gone. ``ValueError``/``OSError`` when the server does not answer so."""
+    parts = urlsplit(remote.url)
+    if not parts.hostname:
+        raise ValueError("no host")
+    request = b"git-upload-pack %s\0host=%s\0\0version=2\0" % (
+        (parts.path or "/").encode(),
+        parts.netloc.rpartition("@")[2].encode(),
+    )
+    address = (parts.hostname, parts.port or _GIT_PORT)
+    with socket.create_connection(address, timeout=CONNECT_TIMEOUT) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        stream = sock.makefile("rb")
+        sock.sendall(_pkt(request))
+        capabilities = _read_section(stream)
+        if not capabilities or capabilities[0].rstrip(b"\n") != b"version 2":
+            raise ValueError("server does not speak protocol v2")
+        # One write: a second small one would wait for the server's delayed ACK.
+        command = _pkt(b"command=ls-refs\n") + b"0001" + _pkt(b"ref-prefix %s\n" % ref.encode())
+        sock.sendall(command + b"0000")
+        answer = _read_section(stream)
+    for line in answer:
+        oid, _, name = line.rstrip(b"\n").partition(b" ")
+        if name.split(b" ", 1)[0] == ref.encode():
+            return oid.decode("ascii")
+    return None
+
+
+def remote_head(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> str | None:
+    """The commit id ``ref`` points at on the remote now (``None``: no such branch);
+    ``RemoteError`` with git's reason when the remote cannot be asked."""
+    if routing.native(remote):
+        try:
+            return _native_head(remote, ref)
+        except (OSError, ValueError):
+            pass  # ask git, for its own reason (or a transport it knows better)
+    out = run_git(["ls-remote", "--quiet", "origin", ref], cwd=git_dir)
+    for line in out.decode("utf-8", "replace").splitlines():
+        oid, _, name = line.partition("\t")
+        if name.strip() == ref:
+            return oid.strip()
+    return None
