@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tracker_core.tables import views
+from tracker_core.tables import palette, views
 from tracker_dashboard import entry, hostdown, loaders, tab_session
 from tracker_dashboard.widgets import download_csv, pill_column, pills
 
@@ -13,12 +13,7 @@ hostdown.notice(current, needs_host=True)
 inv = loaders.inventory(current)
 view = inv.resources
 
-STATUS: dict[views.StatusFilter, str] = {
-    "all": "All",
-    "bound": "● Bound",
-    "disabled": "⊘ Disabled",
-    "available": "○ Available",
-}
+STATUS = palette.RESOURCE_FILTER_LABELS
 SHOWN = [
     "state",
     "provider",
@@ -53,7 +48,7 @@ st.dataframe(
     placeholder="—",
     height=560 if len(shown) > 12 else "auto",
     column_config={
-        "state": pill_column("Status", views.RESOURCE_STATE_COLOURS, width=110),
+        "state": pill_column("Status", palette.RESOURCE_STATE_COLOURS, width=110),
         "provider": st.column_config.TextColumn("Provider", width=75),
         "workspace": st.column_config.TextColumn("Workspace", width=140),
         "display_label": st.column_config.TextColumn("Resource", width=200),

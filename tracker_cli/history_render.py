@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from tracker_core.tables.palette import REPO_STATES
+from tracker_core.tables.palette import REPO_STATE_STYLES, REPO_STATES
 
-from .render import STATE_STYLE
 from .terminal import Listing, t, when
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ def history_table(snaps: Sequence[Snapshot]) -> Listing:
             t(s.source),
             t(s.repos),
             *(
-                t(n, STATE_STYLE.get(k, "") if n else "")
+                t(n, REPO_STATE_STYLES.get(k, "") if n else "")
                 for k, n in _counts(s, "repos", REPO_KINDS).items()
             ),
         ]

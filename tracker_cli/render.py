@@ -13,7 +13,12 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker_core.safe_text import clean_text
-from tracker_core.tables.palette import RESOURCE_STATE_LABELS, RESOURCE_STATES
+from tracker_core.tables.palette import (
+    REPO_STATE_STYLES,
+    RESOURCE_STATE_LABELS,
+    RESOURCE_STATE_STYLES,
+    RESOURCE_STATES,
+)
 
 from .terminal import Listing, emit, note, t, when
 
@@ -29,9 +34,8 @@ if TYPE_CHECKING:
 # --- discover -----------------------------------------------------------------------
 
 
-_STATUS_STYLES = {"bound": "bold green", "disabled": "red", "available": "dim"}
 _STATUS_MARKS = {
-    s: Text(RESOURCE_STATE_LABELS[s], style=_STATUS_STYLES[s]) for s in RESOURCE_STATES
+    s: Text(RESOURCE_STATE_LABELS[s], style=RESOURCE_STATE_STYLES[s]) for s in RESOURCE_STATES
 }
 
 
@@ -175,7 +179,7 @@ def status_panel(report: StatusReport) -> RenderableType:
     grid.add_row("Repo", t(report.repo))
     verdict = report.verdict
     if verdict is not None:
-        style = STATE_STYLE.get(verdict.kind, "")
+        style = REPO_STATE_STYLES.get(verdict.kind, "")
         grid.add_row("State", t(verdict.state, style))
         if verdict.worktree_of or verdict.reason:
             grid.add_row("Why", t(verdict.reason))
@@ -265,16 +269,6 @@ def installation_view(items: Sequence[ProviderInstallation]) -> RenderableType:
 
 # --- audit --------------------------------------------------------------------------
 
-STATE_STYLE = {
-    "bound": "green",
-    "legacy": "yellow",
-    "stale": "red",
-    "unbound": "dim",
-    "misconfigured": "red",
-    "conflict": "magenta",
-    "unverified": "yellow",
-}
-
 
 def audit_json(report: AuditReport, upgrades: Sequence[UpgradeResult] = ()) -> dict[str, Any]:
     return {
@@ -335,7 +329,7 @@ def audit_table(report: AuditReport) -> Listing:
             t(r.binding_ref or ""),
             t(r.project_slug or ""),
             t(r.display_label or ""),
-            t(r.state, STATE_STYLE.get(r.kind, "")),
+            t(r.state, REPO_STATE_STYLES.get(r.kind, "")),
             t(f"{r.reason}; {r.guidance}" if r.guidance else r.reason),
         ]
         for r in report.rows

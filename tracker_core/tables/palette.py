@@ -1,15 +1,16 @@
 """The binding states and how every face shows them, in one place: the list of
 states a repo, a resource and a provider connection can be in (in display order),
-one label per state (a symbol and a word, readable without colour) and one colour
-per state, shared by the dashboard's charts, the notebook's tables and the CLI, so
-a state looks the same everywhere and no two states share a colour.
+one label per state (a symbol and a word, readable without colour), one colour per
+state and one terminal style per state, shared by the dashboard's charts and
+filters, the notebook's tables and the CLI, so a state looks the same everywhere
+and no two states share a colour.
 
 A leaf: imports nothing of ours.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 # What ``AuditRow.kind`` can be (the state without its reason), in display order.
 REPO_STATES: Final = (
@@ -82,3 +83,29 @@ def cell_css(state: str) -> str:
 def _kind(state: str) -> str:
     kind = state.split(":", 1)[0]
     return ALIASES.get(kind, kind)
+
+
+# Each resource pill's colour, keyed by its label (a disabled mapping reads as stale).
+RESOURCE_STATE_COLOURS: Final = {label: tint(s) for s, label in RESOURCE_STATE_LABELS.items()}
+
+# The resource status filter (every resource, or those in one state): each state's
+# label with a capital, as a filter's choices read.
+ResourceFilter = Literal["all", "bound", "disabled", "available"]
+RESOURCE_FILTER_LABELS: Final[dict[ResourceFilter, str]] = {
+    "all": "All",
+    "bound": RESOURCE_STATE_LABELS["bound"].title(),
+    "disabled": RESOURCE_STATE_LABELS["disabled"].title(),
+    "available": RESOURCE_STATE_LABELS["available"].title(),
+}
+
+# The terminal (rich) style of each state, for the CLI.
+REPO_STATE_STYLES: Final = {
+    "bound": "green",
+    "legacy": "yellow",
+    "stale": "red",
+    "unbound": "dim",
+    "misconfigured": "red",
+    "conflict": "magenta",
+    "unverified": "yellow",
+}
+RESOURCE_STATE_STYLES: Final = {"bound": "bold green", "disabled": "red", "available": "dim"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -31,9 +31,6 @@ from tracker_core.tables.palette import (
     RESOURCE_STATE_LABELS,
 )
 
-# Each pill's colour from the shared palette (a disabled mapping reads as stale).
-RESOURCE_STATE_COLOURS = {label: palette.tint(s) for s, label in RESOURCE_STATE_LABELS.items()}
-
 # Host-text columns of each view (cleaned when the view is built, searched by filters).
 _RESOURCE_TEXT = ["workspace", "team", "display_label", "bound_project_slug", "binding_ref"]
 _AUDIT_TEXT = ["workspace", "binding_ref", "project_slug", "display_label", "reason", "guidance"]
@@ -41,7 +38,7 @@ _AUDIT_TEXT = ["workspace", "binding_ref", "project_slug", "display_label", "rea
 # A CSV cell starting with one of these is a formula to a spreadsheet program.
 _FORMULA_START = r"^([=+\-@\t\r])"
 
-StatusFilter = Literal["all", "bound", "disabled", "available"]
+StatusFilter = palette.ResourceFilter
 
 
 def clean_column(column: pd.Series) -> pd.Series:
