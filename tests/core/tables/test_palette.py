@@ -22,3 +22,17 @@ def test_notebook_cells_use_the_shared_tints() -> None:
         assert palette.STATES[state][1] in html
     assert palette.cell_css("active") == palette.cell_css("bound")  # host status alias
     assert palette.cell_css("something else") == ""
+
+
+def test_every_state_has_its_label_colour_and_terminal_style() -> None:
+    assert set(palette.REPO_STATE_STYLES) == set(palette.REPO_STATES)
+    assert set(palette.RESOURCE_STATE_STYLES) == set(palette.RESOURCE_STATES)
+    # The resource filter offers each state by its own label, and a pill per label.
+    assert palette.RESOURCE_FILTER_LABELS == {
+        "all": "All",
+        "bound": "● Bound",
+        "disabled": "⊘ Disabled",
+        "available": "○ Available",
+    }
+    assert set(palette.RESOURCE_STATE_COLOURS) == set(palette.RESOURCE_STATE_LABELS.values())
+    assert palette.RESOURCE_STATE_COLOURS["⊘ disabled"] == palette.tint("stale")
