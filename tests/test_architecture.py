@@ -3,7 +3,7 @@
 Inside ``tracker_core`` each subpackage's docstring says what it imports ("Imports
 `host`, `config` …; never …"); an import of anything else, or of a subpackage that
 is not below it, is an upward arrow. The modules at the top of ``tracker_core``
-(``errors``, ``providers``, ``safe_text``) are leaves every layer may use.
+(``closing``, ``errors``, ``providers``, ``safe_text``) are leaves every layer may use.
 Between packages: ``tracker_core`` never imports Streamlit, the reference host or a
 face; ``tracker_host`` never imports ``tracker_core`` (two independent readings of
 the contract); no face uses another's code (the CLI only locates the dashboard's
@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "tracker_core"
 PACKAGES = ("tracker_core", "tracker_host", "tracker_cli", "tracker_dashboard")
-LEAVES = {"errors", "providers", "safe_text"}
+LEAVES = {"closing", "errors", "providers", "safe_text"}
 # `sk-tracker dashboard` finds the app.py bundled in the dashboard's package (to run
 # Streamlit on it); it uses none of the dashboard's code.
 LOCATES = {("tracker_cli.launch", "tracker_dashboard")}

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
 from tracker_core.access.actor import person
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.access.settings import Settings
+from tracker_core.closing import Closing
 from tracker_core.errors import SettingsError, StoreError
 from tracker_core.flows import audit as audit_mod
 from tracker_core.flows import bind_host, binding, discovery, remote_bind, status
@@ -27,7 +27,7 @@ from tracker_core.remote.urls import RemoteProject
 from tracker_core.store.records import Snapshot
 
 
-class TrackerService:
+class TrackerService(Closing):
     def __init__(
         self,
         client: HostClient,
@@ -77,17 +77,6 @@ class TrackerService:
 
     def close(self) -> None:
         self.client.close()
-
-    def __enter__(self) -> TrackerService:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (

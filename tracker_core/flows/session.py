@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
@@ -16,6 +15,7 @@ from tracker_core.access.actor import person
 from tracker_core.access.policy import AccessPolicy, Role
 from tracker_core.access.role_rules import lower_role
 from tracker_core.access.settings import Settings, load_settings
+from tracker_core.closing import Closing
 from tracker_core.errors import AuthError, HostError, HostUnavailableError, TeamForbiddenError
 from tracker_core.flows.service import TrackerService
 from tracker_core.safe_text import clean_text
@@ -70,7 +70,7 @@ def open_service(
 
 
 @dataclass(eq=False, repr=False)
-class Session:
+class Session(Closing):
     """A signed-in connection to one host and team: the service (whose policy carries
     the acting role and the allowed roots), who is acting, and the settings it was
     opened with. The notebook's ``Workspace`` and the dashboard's tab session are
@@ -127,17 +127,6 @@ class Session:
 
     def close(self) -> None:
         self.service.close()
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_session(

@@ -24,12 +24,12 @@ import logging
 import threading
 import time
 import uuid
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from tracker_core.closing import Closing
 from tracker_core.config.identity import ProjectIdentity
 from tracker_core.errors import (
     HostUnavailableError,
@@ -96,7 +96,7 @@ M = TypeVar("M", bound=BaseModel)
 __all__ = ["DEFAULT_USER_AGENT", "HostClient", "origin_of"]
 
 
-class HostClient:
+class HostClient(Closing):
     """Typed calls to the host's tracker API. Thread-safe; close it (or use ``with``)."""
 
     def __init__(
@@ -150,17 +150,6 @@ class HostClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> HostClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- endpoints -------------------------------------------------------------------
 
