@@ -5,9 +5,11 @@ readers never talk to the host: they read the store the settings name
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -15,11 +17,14 @@ from .context import JsonOpt
 from .errors import EXIT_ERROR, handle_errors
 
 if TYPE_CHECKING:
-    from tracker_core.access.settings import Settings
+    from rich.console import RenderableType
+
     from tracker_core.errors import StoreError
     from tracker_core.flows.audit import AuditReport
     from tracker_core.flows.history import History
     from tracker_core.flows.service import TrackerService
+
+T = TypeVar("T")
 
 SinceOpt = Annotated[
     str | None,
@@ -49,18 +54,46 @@ def record_audit(
     return f"recorded snapshot {snapshot.id} of {snapshot.repos} repos"
 
 
-def _settings_and_history() -> tuple[Settings, History]:
+@dataclass(frozen=True)
+class _Scope:
+    """The recorded audits of this host and team, from ``since`` on."""
+
+    store: History
+    host: str | None
+    team: str | None
+    since: datetime | None
+
+
+def _scope(since: str | None) -> _Scope:
     from tracker_core.access.settings import load_settings
-    from tracker_core.flows.history import History
-
-    settings = load_settings()
-    return settings, History.from_settings(settings)
-
-
-def _host_of(settings: Settings) -> str | None:
+    from tracker_core.flows.history import History, parse_since
     from tracker_core.host.client import origin_of
 
-    return origin_of(settings.saas_url) if settings.saas_url else None
+    settings = load_settings()
+    return _Scope(
+        store=History.from_settings(settings),
+        host=origin_of(settings.saas_url) if settings.saas_url else None,
+        team=settings.team,
+        since=parse_since(since) if since else None,
+    )
+
+
+def _show(
+    rows: Sequence[T],
+    as_json: bool,
+    to_json: Callable[[Sequence[T]], object],
+    table: Callable[[Sequence[T]], RenderableType],
+    empty: str,
+) -> None:
+    """A listing as JSON, or as a table, or the note that there is nothing yet."""
+    from . import terminal
+
+    if as_json:
+        terminal.print_json(to_json(rows))
+    elif rows:
+        terminal.emit(table(rows))
+    else:
+        terminal.note(empty)
 
 
 def activity(as_json: JsonOpt = False) -> None:
@@ -68,35 +101,30 @@ def activity(as_json: JsonOpt = False) -> None:
     from tracker_core.access.settings import load_settings
     from tracker_core.flows.activity import ActivityLog
 
-    from . import history_render, terminal
+    from . import history_render
 
     entries = ActivityLog.from_settings(load_settings()).entries(newest_first=True)
-    if as_json:
-        terminal.print_json(history_render.activity_json(entries))
-    elif entries:
-        terminal.emit(history_render.activity_table(entries))
-    else:
-        terminal.note("Nothing recorded yet: binds, re-binds and upgrades appear here.")
+    _show(
+        entries,
+        as_json,
+        history_render.activity_json,
+        history_render.activity_table,
+        "Nothing recorded yet: binds, re-binds and upgrades appear here.",
+    )
 
 
 def history(since: SinceOpt = None, as_json: JsonOpt = False) -> None:
     """Recorded audits, oldest first: when, who, and the repos in each state."""
-    from tracker_core.flows.history import parse_since
+    from . import history_render
 
-    from . import history_render, terminal
-
-    settings, store = _settings_and_history()
-    snaps = store.snapshots(
-        host=_host_of(settings),
-        team=settings.team,
-        since=parse_since(since) if since else None,
+    scope = _scope(since)
+    _show(
+        scope.store.snapshots(host=scope.host, team=scope.team, since=scope.since),
+        as_json,
+        history_render.history_json,
+        history_render.history_table,
+        "No audits recorded yet: run sk-tracker audit ROOT… --record.",
     )
-    if as_json:
-        terminal.print_json(history_render.history_json(snaps))
-    elif snaps:
-        terminal.emit(history_render.history_table(snaps))
-    else:
-        terminal.note("No audits recorded yet: run sk-tracker audit ROOT… --record.")
 
 
 def changes(
@@ -113,23 +141,20 @@ def changes(
     ] = None,
 ) -> None:
     """What changed per repo since a date (default: since the previous recorded audit)."""
-    from tracker_core.flows.history import parse_kinds, parse_since
+    from tracker_core.flows.history import parse_kinds
 
     from . import history_render, terminal
 
     kinds = parse_kinds(fail_on) if fail_on is not None else []
-    settings, store = _settings_and_history()
-    found = store.changes(
-        host=_host_of(settings),
-        team=settings.team,
-        since=parse_since(since) if since else None,
+    scope = _scope(since)
+    found = scope.store.changes(host=scope.host, team=scope.team, since=scope.since)
+    _show(
+        found,
+        as_json,
+        history_render.changes_json,
+        history_render.changes_table,
+        "No changes between the recorded audits compared.",
     )
-    if as_json:
-        terminal.print_json(history_render.changes_json(found))
-    elif found:
-        terminal.emit(history_render.changes_table(found))
-    else:
-        terminal.note("No changes between the recorded audits compared.")
     hit = sorted({c.kind for c in found} & set(kinds))
     if hit:
         terminal.warn(f"changes of kind {', '.join(hit)} happened")
