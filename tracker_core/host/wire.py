@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping as AbcMapping
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -78,9 +78,18 @@ from tracker_core.host.wire_types import (
 class WireModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    # Keys a body may leave out because the request named them (its provider, its
+    # binding_ref): taken from the validation context.
+    from_request: ClassVar[tuple[str, ...]] = ()
+    # A missing display_label reads as the binding_ref.
+    label_defaults_to_ref: ClassVar[bool] = False
+
     @model_validator(mode="before")
     @classmethod
-    def _null_is_default(cls, data: Any) -> Any:
+    def _read_tolerantly(cls, data: Any, info: ValidationInfo) -> Any:
+        data = fill_from_request(data, info, *cls.from_request)
+        if cls.label_defaults_to_ref:
+            data = label_from_ref(data)
         # ``null`` for a key that has a default reads as that default (a host that
         # sends ``"connected": null`` has said nothing about it).
         if not isinstance(data, AbcMapping):
@@ -105,10 +114,7 @@ class Resource(WireModel):
     bound_project_slug: OptionalText = None
     bound_at: When = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        return fill_from_request(data, info, "provider")
+    from_request = ("provider",)
 
     @property
     def is_bound(self) -> bool:
@@ -121,10 +127,7 @@ class ResourceList(WireModel):
     installation_id: OptionalText = None
     provider: str = ""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        return fill_from_request(data, info, "provider")
+    from_request = ("provider",)
 
 
 # --- 2. bind-resolve ---------------------------------------------------------------
@@ -188,10 +191,8 @@ class BindResult(WireModel):
     provider_context: ProviderContext = Field(default_factory=dict)
     bound_at: When = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        return label_from_ref(fill_from_request(data, info, "provider"))
+    from_request = ("provider",)
+    label_defaults_to_ref = True
 
 
 class ValidateResult(WireModel):
@@ -207,10 +208,7 @@ class ValidateResult(WireModel):
     guidance: OptionalText = None
     message: OptionalText = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        return fill_from_request(data, info, "binding_ref")
+    from_request = ("binding_ref",)
 
 
 # --- 5. status ---------------------------------------------------------------------
@@ -233,10 +231,12 @@ class ProjectStatus(WireModel):
     sync_state: OptionalText = None
     identity_path: IdentityPath | None = None
 
+    from_request = ("provider",)
+
     @model_validator(mode="before")
     @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        data = connected_from_status(fill_from_request(data, info, "provider"), required=True)
+    def _defaults(cls, data: Any) -> Any:
+        data = connected_from_status(data, required=True)
         if isinstance(data, AbcMapping) and not isinstance(data.get("identity_path"), AbcMapping):
             data = {**data, "identity_path": None}
         return data
@@ -251,10 +251,7 @@ class InstallationBinding(WireModel):
     status: BindingStatus = "active"
     bound_at: When = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any) -> Any:
-        return label_from_ref(data)
+    label_defaults_to_ref = True
 
 
 class InstallationStatus(WireModel):
@@ -268,10 +265,12 @@ class InstallationStatus(WireModel):
     bindings: list[InstallationBinding]
     binding_count: int = Field(default=0, ge=0)
 
+    from_request = ("provider",)
+
     @model_validator(mode="before")
     @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        data = connected_from_status(fill_from_request(data, info, "provider"))
+    def _defaults(cls, data: Any) -> Any:
+        data = connected_from_status(data)
         if not isinstance(data, AbcMapping):
             return data
         data = dict(data)
@@ -302,20 +301,14 @@ class Mapping(WireModel):
     bound_at: When = None
     updated_at: When = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any) -> Any:
-        return label_from_ref(data)
+    label_defaults_to_ref = True
 
 
 class MappingList(WireModel):
     provider: str = ""
     mappings: list[Mapping]
 
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults(cls, data: Any, info: ValidationInfo) -> Any:
-        return fill_from_request(data, info, "provider")
+    from_request = ("provider",)
 
 
 # --- 7. me -------------------------------------------------------------------------
