@@ -27,7 +27,8 @@ SCRIPTS = {
     "bench_remotes.py": [
         "audit, 10 git remotes, cold (partial clones)",
         "audit, 10 git remotes, warm (nothing changed)",
-        "0 clones, 0 blobs downloaded",
+        "audit, 10 git remotes, warm, 300 s freshness window",
+        "0 clones, 0 fetches, 0 blobs downloaded",
     ],
     "bench_history.py": [
         "history store after 20 daily audits of 200 repos, 1 % changing a day",
@@ -44,6 +45,7 @@ JUDGED = {
     "Resources page, 200 resources cached rerun",
     "sk-tracker --help start-up",
     "audit, 10 git remotes, warm (nothing changed)",
+    "audit, 10 git remotes, warm, 300 s freshness window",
     "history store after 20 daily audits of 200 repos, 1 % changing a day",
     "Trends page first render, a year of audits",
 }

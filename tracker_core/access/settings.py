@@ -44,6 +44,7 @@ ENV_NAMES: dict[str, str] = {
     "repo_roots": "SK_TRACKER_REPO_ROOTS",
     "repo_sources": "SK_TRACKER_REPO_SOURCES",
     "cache_dir": "SK_TRACKER_CACHE_DIR",
+    "remote_freshness": "SK_TRACKER_REMOTE_FRESHNESS",
     "allowed_roots": "SK_TRACKER_ALLOWED_ROOTS",
     "role": "SK_TRACKER_ROLE",
     "upgrade_on_read": "SK_TRACKER_UPGRADE_ON_READ",
@@ -103,6 +104,12 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default_factory=default_cache_dir,
         validation_alias=AliasChoices(ENV_NAMES["cache_dir"], "cache_dir"),
+    )
+    # Seconds a git remote asked once is not asked again (0: every audit asks).
+    remote_freshness: float = Field(
+        default=0.0,
+        ge=0,
+        validation_alias=AliasChoices(ENV_NAMES["remote_freshness"], "remote_freshness"),
     )
     allowed_roots: Annotated[list[Path] | None, NoDecode] = Field(
         default=None,

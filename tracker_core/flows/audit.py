@@ -10,6 +10,7 @@ repo one by one.
 
 from __future__ import annotations
 
+import time
 import uuid as uuid_mod
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,9 +47,9 @@ from tracker_core.host.wire import Mapping
 from tracker_core.local.scan import Scan
 from tracker_core.local.walk import WalkReport
 from tracker_core.providers import PROVIDERS
-from tracker_core.remote.mirror import MirrorCache
+from tracker_core.remote.mirror import Mirror, MirrorCache
 from tracker_core.remote.scan import Progress, scan_remotes
-from tracker_core.remote.urls import is_remote
+from tracker_core.remote.urls import RemoteProject, is_remote
 
 __all__ = [
     "STALE_REASONS",
@@ -317,4 +318,19 @@ def audit(
             found = scan_remotes(remotes, mirrors, max_workers=max_workers, progress=progress)
             for remote in found.repos:
                 run.add(remote)
+            return _say_when_checked(run.report(scan.walk), found.mirrors)
         return run.report(scan.walk)
+
+
+def _say_when_checked(report: AuditReport, mirrors: dict[str, Mirror]) -> AuditReport:
+    """Rows of remotes read from the freshness window say when they were last asked:
+    a change made since then is not in them."""
+    now = time.time()
+    rows = []
+    for row in report.rows:
+        mirror = mirrors.get(row.repo.url) if isinstance(row.repo, RemoteProject) else None
+        if mirror is not None and mirror.from_window:
+            ago = max(0, round(now - mirror.checked_at))
+            row = replace(row, reason=f"{row.reason} (remote checked {ago} s ago)".lstrip())
+        rows.append(row)
+    return replace(report, rows=rows)

@@ -72,7 +72,7 @@ class TrackerService(Closing):
             upgrade_on_read=settings.upgrade_on_read,
             activity=ActivityLog.from_settings(settings) if log_activity else None,
             history=History.from_settings(settings),
-            mirrors=MirrorCache(settings.mirror_dir),
+            mirrors=MirrorCache(settings.mirror_dir, settings.remote_freshness),
         )
 
     def close(self) -> None:

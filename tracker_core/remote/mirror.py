@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from tracker_core.remote.probe import Routing, read_routing, remote_head
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
 STATE_FILE = "sk-tracker-state.json"
+CHECKED_FILE = "sk-tracker-checked"  # its mtime: when the remote was last asked or fetched
 CONFIG_NAME = ".kittify/config.yaml"
 _BLOB_MODES = {b"100644", b"100755"}
 _SYMLINK = "config is a symlink in the repository"
@@ -53,6 +55,8 @@ class Mirror:
     head: str  # commit id of that branch as last fetched
     cloned: bool = False  # this sync made the clone
     fetched: bool = False  # this sync ran a fetch (the remote's branch had moved)
+    checked_at: float = 0.0  # when the remote was last asked (time.time())
+    from_window: bool = False  # not asked now: asked within the freshness window
     blobs_fetched: int = 0  # config blobs downloaded by this sync
 
     @property
@@ -67,10 +71,15 @@ def _folder_name(remote: RemoteUrl) -> str:
 
 
 class MirrorCache:
-    """Mirrors under ``root`` (the tool's cache folder), created on first use."""
+    """Mirrors under ``root`` (the tool's cache folder), created on first use.
 
-    def __init__(self, root: Path) -> None:
+    ``fresh_for`` (seconds, 0: off) is the freshness window: a remote asked less than
+    that long ago is not asked again, and its mirror is read as it is (the faces say
+    when it was checked)."""
+
+    def __init__(self, root: Path, fresh_for: float = 0.0) -> None:
         self.root = Path(root).expanduser()
+        self.fresh_for = max(0.0, fresh_for)
 
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
@@ -79,6 +88,9 @@ class MirrorCache:
         """Clone the remote if there is no mirror yet; else fetch its default branch,
         unless the remote says that branch is where the mirror has it. ``routing``
         (the user's git rules for reaching remotes) is read once per batch."""
+        fresh = self.fresh(remote)
+        if fresh is not None:
+            return fresh
         git_dir = self.folder(remote)
         cloned = fetched = False
         if not (git_dir / "HEAD").is_file():
@@ -86,14 +98,13 @@ class MirrorCache:
             cloned = True
         branch = _default_branch(git_dir)
         ref = f"refs/heads/{branch}"
+        head = _read_ref(git_dir, ref)
         if not cloned:
-            known = _read_ref(git_dir, ref)
             now = remote_head(remote, ref, git_dir, routing or read_routing())
-            fetched = now is None or now != known
+            fetched = now is None or now != head
         if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
-            # No follow-up processes (maintenance, forced-update scan): a fetch that
-            # brings nothing stays one short process.
+            # No follow-up processes (maintenance, forced-update scan).
             run_git(
                 [
                     "-c",
@@ -111,7 +122,23 @@ class MirrorCache:
         head = _read_ref(git_dir, ref)
         if head is None:
             raise RemoteError(f"{remote.name} has no branch {branch}")
-        return Mirror(remote, git_dir, branch, head, cloned, fetched)
+        return Mirror(remote, git_dir, branch, head, cloned, fetched, _mark_checked(git_dir))
+
+    def fresh(self, remote: RemoteUrl) -> Mirror | None:
+        """The mirror as it is, when the remote was asked within the freshness window
+        (no git, no network); else None."""
+        git_dir = self.folder(remote)
+        checked = _checked_at(git_dir) if self.fresh_for > 0 else 0.0
+        if time.time() - checked >= self.fresh_for:
+            return None
+        try:
+            branch = _default_branch(git_dir)
+        except RemoteError:
+            return None
+        head = _read_ref(git_dir, f"refs/heads/{branch}")
+        if head is None:
+            return None
+        return Mirror(remote, git_dir, branch, head, checked_at=checked, from_window=True)
 
     def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -199,6 +226,24 @@ def _default_branch(git_dir: Path) -> str:
     if not head.startswith("ref: refs/heads/"):
         raise RemoteError(f"the mirror in {git_dir.name} has no default branch")
     return head.removeprefix("ref: refs/heads/")
+
+
+def _checked_at(git_dir: Path) -> float:
+    try:
+        return (git_dir / CHECKED_FILE).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _mark_checked(git_dir: Path) -> float:
+    now = time.time()
+    marker = git_dir / CHECKED_FILE
+    try:
+        marker.touch()
+        os.utime(marker, (now, now))
+    except OSError:  # only a shortcut for the window: the next audit asks again
+        pass
+    return now
 
 
 def _read_ref(git_dir: Path, ref: str) -> str | None:

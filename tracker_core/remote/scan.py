@@ -77,12 +77,20 @@ class RemoteScan:
 
 
 def _scan_one(
-    cache: MirrorCache, remote: RemoteUrl, routing: Routing
+    cache: MirrorCache, remote: RemoteUrl, routing: Routing | None
 ) -> tuple[Mirror | None, list[RemoteRepo]]:
     try:
         mirror, blobs = cache.configs(cache.sync(remote, routing))
     except RemoteError as exc:
         return None, [RemoteRepo(RemoteProject(remote), None, None, unreachable=str(exc))]
+    return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
+
+
+def _read_fresh(cache: MirrorCache, mirror: Mirror) -> tuple[Mirror | None, list[RemoteRepo]]:
+    try:
+        mirror, blobs = cache.configs(mirror)
+    except RemoteError:  # the mirror's files no longer read: ask the remote after all
+        return _scan_one(cache, mirror.remote, None)
     return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
 
 
@@ -106,15 +114,23 @@ def scan_remotes(
     if max_workers < 1:
         raise UsageError(f"max_workers must be at least 1, got {max_workers}")
     remotes = parse_remotes(urls)
-    routing = read_routing() if remotes else Routing()
     results: dict[int, tuple[Mirror | None, list[RemoteRepo]]] = {}
+    # Remotes asked within the freshness window are read here: no git, no network.
+    for i, remote in enumerate(remotes):
+        mirror = cache.fresh(remote)
+        if mirror is not None:
+            results[i] = _read_fresh(cache, mirror)
+            if progress is not None:
+                progress(len(results), len(remotes), remote.name)
+    asked = [i for i in range(len(remotes)) if i not in results]
+    routing = read_routing() if asked else Routing()
     with ThreadPoolExecutor(max_workers, thread_name_prefix="sk-tracker-git") as pool:
-        futures = {pool.submit(_scan_one, cache, r, routing): i for i, r in enumerate(remotes)}
-        for done, future in enumerate(as_completed(futures), 1):
+        futures = {pool.submit(_scan_one, cache, remotes[i], routing): i for i in asked}
+        for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()
             if progress is not None:
-                progress(done, len(remotes), remotes[i].name)
+                progress(len(results), len(remotes), remotes[i].name)
     repos: list[RemoteRepo] = []
     mirrors: dict[str, Mirror] = {}
     for i, remote in enumerate(remotes):

@@ -4,13 +4,19 @@ code) and with the servers' own request logs."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from tests.support.gitserve import GitDaemon, HttpGitServer, git, make_bare, push_change
-from tracker_core.remote.mirror import MirrorCache
+from tests.support.host import HostHandle
+from tracker_core import TrackerService
+from tracker_core.access.settings import Settings
+from tracker_core.remote.mirror import CHECKED_FILE, MirrorCache
 from tracker_core.remote.scan import scan_remotes
 
 ALPHA = "project:\n  uuid: 33333333-3333-4333-8333-333333333333\n  slug: alpha\n  node_id: n\n"
@@ -145,3 +151,48 @@ def test_a_git_proxy_setting_sends_the_check_through_git(
     warm = scan_remotes([url], cache)
     assert slugs(warm.repos) == ["alpha"] and warm.fetched == 0
     assert [r.split()[0] for r in runs.take()] == ["ls-remote"]
+
+
+def test_the_freshness_window_skips_the_check_and_says_when_it_was_made(
+    service: TrackerService, git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    bare = make_bare(git_daemon.root, "acme/alpha", {".kittify/config.yaml": ALPHA})
+    name = "acme/alpha"
+    url = git_daemon.url(name)
+    service.mirrors = MirrorCache(tmp_path / "mirrors", fresh_for=3600)
+    first = service.audit([url])
+    assert "checked" not in first.rows[0].reason  # asked just now
+    push_change(bare, ".kittify/config.yaml", ALPHA.replace("slug: alpha", "slug: alpha-two"))
+    asked = git_daemon.requests(name)
+
+    within = service.audit([url])
+    assert git_daemon.requests(name) == asked  # not asked at all
+    [row] = within.rows
+    assert row.reason.endswith("s ago)") and "(remote checked " in row.reason
+    assert within.rows[0].project_uuid == first.rows[0].project_uuid
+
+    # Once the window has passed (the last check made two hours old), the change is seen.
+    marker = next((tmp_path / "mirrors").glob("*.git")) / CHECKED_FILE
+    old = time.time() - 7200
+    os.utime(marker, (old, old))
+    after = scan_remotes([url], service.mirrors)
+    assert slugs(after.repos) == ["alpha-two"] and after.fetched == 1
+    assert git_daemon.requests(name) > asked
+
+
+def test_the_window_is_a_setting_off_by_default(
+    host: HostHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SPEC_KITTY_SAAS_URL", host.url)
+    monkeypatch.setenv("SK_TRACKER_TOKEN", host.admin_token)
+    monkeypatch.setenv("SK_TRACKER_TEAM", host.team)
+    monkeypatch.setenv("SK_TRACKER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SK_TRACKER_SETTINGS_FILE", str(tmp_path / "none.toml"))
+    with TrackerService.from_settings(Settings()) as off:
+        assert off.mirrors is not None and off.mirrors.fresh_for == 0
+    monkeypatch.setenv("SK_TRACKER_REMOTE_FRESHNESS", "300")
+    with TrackerService.from_settings(Settings()) as on:
+        assert on.mirrors is not None and on.mirrors.fresh_for == 300
+    monkeypatch.setenv("SK_TRACKER_REMOTE_FRESHNESS", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
