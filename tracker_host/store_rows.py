@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -109,6 +109,10 @@ class IdempotencyRecord:
     response: dict[str, Any]
 
 
+RowT = TypeVar("RowT", ResourceRow, MappingRow)
+
+# The columns of RESOURCE_SELECT and MAPPING_SELECT are the fields of their row
+# dataclass, in order (see _decoded).
 RESOURCE_SELECT = """
 SELECT r.id, r.provider, r.key, r.name, r.display_label, r.workspace_name, r.provider_context,
        m.binding_ref, m.project_uuid, m.project_slug, m.bound_at, m.status
@@ -116,21 +120,16 @@ FROM resources r LEFT JOIN mappings m ON m.resource_id = r.id AND m.status != 'd
 """
 
 
+def _decoded(cls: type[RowT], row: sqlite3.Row) -> RowT:
+    """The row dataclass from a SELECT whose columns are its fields, in order (the
+    provider_context column holds JSON)."""
+    values = dict(zip((f.name for f in fields(cls)), row, strict=True))
+    values["provider_context"] = json.loads(values["provider_context"])
+    return cls(**values)
+
+
 def resource_row(row: sqlite3.Row) -> ResourceRow:
-    return ResourceRow(
-        resource_id=row[0],
-        provider=row[1],
-        key=row[2],
-        name=row[3],
-        display_label=row[4],
-        workspace_name=row[5],
-        provider_context=json.loads(row[6]),
-        binding_ref=row[7],
-        bound_project_uuid=row[8],
-        bound_project_slug=row[9],
-        bound_at=row[10],
-        binding_status=row[11],
-    )
+    return _decoded(ResourceRow, row)
 
 
 def resource_id_for(provider: str, key: str) -> str:
@@ -138,15 +137,4 @@ def resource_id_for(provider: str, key: str) -> str:
 
 
 def mapping_row(row: sqlite3.Row) -> MappingRow:
-    return MappingRow(
-        binding_ref=row[0],
-        provider=row[1],
-        resource_id=row[2],
-        display_label=row[3],
-        provider_context=json.loads(row[4]),
-        project_uuid=row[5],
-        project_slug=row[6],
-        status=row[7],
-        bound_at=row[8],
-        updated_at=row[9],
-    )
+    return _decoded(MappingRow, row)
