@@ -79,24 +79,16 @@ def _declined(choice: BindChoice) -> str:
 def _from_outcome(
     repo: Location, provider: str, outcome: BindOutcome, choice: BindChoice
 ) -> Change:
-    if outcome.status != "bound":
-        return Change(
-            str(repo),
-            "rebind" if outcome.previous_ref else "bind",
-            provider,
-            False,
-            outcome.previous_ref,
-            detail=_declined(choice),
-        )
+    bound = outcome.status == "bound"
     return Change(
         str(repo),
         "rebind" if outcome.previous_ref else "bind",
         provider,
-        True,
+        bound,
         outcome.previous_ref,
-        outcome.binding_ref,
-        outcome.display_label,
-        detail=outcome.method or "",
+        outcome.binding_ref if bound else None,
+        outcome.display_label if bound else None,
+        detail=(outcome.method or "") if bound else _declined(choice),
     )
 
 
@@ -170,12 +162,14 @@ def _from_results(results: Sequence[rebind.RebindResult]) -> list[Change]:
     ]
 
 
-def rebind_exact(
-    session: DashboardSession, items: Sequence[rebind.RebindItem], progress: Progress | None = None
+def _rebind(
+    items: Sequence[rebind.RebindItem], apply: Callable[[], Sequence[rebind.RebindResult]]
 ) -> list[Change]:
+    """Run a batch re-bind; a refusal before anything was sent (the role check) fails
+    each of ``items`` with its reason."""
     try:
-        results = rebind.apply_exact(session.service, items, progress=progress)
-    except TrackerError as exc:  # the role check, before anything was sent
+        results = apply()
+    except TrackerError as exc:
         results = [
             rebind.RebindResult(i.repo, i.provider, False, i.previous_ref, error=str(exc))
             for i in items
@@ -185,21 +179,21 @@ def rebind_exact(
     return out
 
 
+def rebind_exact(
+    session: DashboardSession, items: Sequence[rebind.RebindItem], progress: Progress | None = None
+) -> list[Change]:
+    return _rebind(items, lambda: rebind.apply_exact(session.service, items, progress=progress))
+
+
 def rebind_choices(
     session: DashboardSession,
     choices: Sequence[tuple[rebind.RebindItem, Candidate]],
     progress: Progress | None = None,
 ) -> list[Change]:
-    try:
-        results = rebind.apply_choices(session.service, choices, progress=progress)
-    except TrackerError as exc:
-        results = [
-            rebind.RebindResult(i.repo, i.provider, False, i.previous_ref, error=str(exc))
-            for i, _ in choices
-        ]
-    out = _from_results(results)
-    _remember(out)
-    return out
+    return _rebind(
+        [i for i, _ in choices],
+        lambda: rebind.apply_choices(session.service, choices, progress=progress),
+    )
 
 
 def apply_upgrades(session: DashboardSession, rows: Sequence[AuditRow]) -> list[Change]:

@@ -8,6 +8,8 @@ again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 from streamlit.elements.lib.mutable_status_container import StatusContainer
@@ -101,17 +103,16 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
             hide_index=True,
             key="rebind_exact_table",
         )
-        if st.button(
+        _rebind_button(
+            plan,
             f"Re-bind {len(exact)} exact match(es)",
-            key="rebind_exact",
-            type="primary",
-            disabled=not session.can_mutate,
-        ):
-            progress, status = _run_with_progress("Re-binding exact matches…", len(exact))
-            results = actions.rebind_exact(session, exact, progress)
-            _finish(status, results, "Exact re-binds")
-            _drop_done(plan, results)
-            st.rerun()
+            "rebind_exact",
+            enabled=session.can_mutate,
+            running="Re-binding exact matches…",
+            what="Exact re-binds",
+            count=len(exact),
+            run=lambda progress: actions.rebind_exact(session, exact, progress),
+        )
     if queued:
         st.markdown("**Waiting for a choice** — pick a candidate for each, then re-bind them")
         choices: list[tuple[rebind.RebindItem, Candidate]] = []
@@ -130,17 +131,16 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
             )
             if index is not None:
                 choices.append((item, offered[index]))
-        if st.button(
+        _rebind_button(
+            plan,
             f"Re-bind {len(choices)} chosen",
-            key="rebind_chosen",
-            type="primary",
-            disabled=not (session.can_mutate and choices),
-        ):
-            progress, status = _run_with_progress("Re-binding chosen candidates…", len(choices))
-            results = actions.rebind_choices(session, choices, progress)
-            _finish(status, results, "Chosen re-binds")
-            _drop_done(plan, results)
-            st.rerun()
+            "rebind_chosen",
+            enabled=session.can_mutate and bool(choices),
+            running="Re-binding chosen candidates…",
+            what="Chosen re-binds",
+            count=len(choices),
+            run=lambda progress: actions.rebind_choices(session, choices, progress),
+        )
     if unresolved:
         st.markdown("**Cannot be re-bound here**")
         st.dataframe(
@@ -153,6 +153,27 @@ def bulk_rebind(session: DashboardSession, aud: Audit, selected: list[str]) -> N
             hide_index=True,
             key="rebind_unresolved_table",
         )
+
+
+def _rebind_button(
+    plan: rebind.RebindPlan,
+    label: str,
+    key: str,
+    *,
+    enabled: bool,
+    running: str,
+    what: str,
+    count: int,
+    run: Callable[[actions.Progress], list[actions.Change]],
+) -> None:
+    """A button that re-binds ``count`` repos with ``run``, shows each result as it
+    lands, then drops the re-bound ones from the plan."""
+    if st.button(label, key=key, type="primary", disabled=not enabled):
+        progress, status = _run_with_progress(running, count)
+        results = run(progress)
+        _finish(status, results, what)
+        _drop_done(plan, results)
+        st.rerun()
 
 
 def _drop_done(plan: rebind.RebindPlan, results: list[actions.Change]) -> None:
