@@ -24,9 +24,9 @@ plus the workspace's and then the resource's `context` entries.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .providers import PROVIDERS, normalize_provider
 
@@ -36,6 +36,17 @@ BINDING_REF_RE = re.compile(r"^srm_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 
 Text = Field(min_length=1, max_length=500)
+
+
+def _known_provider(value: str) -> str:
+    name = normalize_provider(value)
+    if name is None:
+        raise ValueError(f"unknown provider {value!r}; expected one of {', '.join(PROVIDERS)}")
+    return name
+
+
+# A provider as the spec may spell it, normalized; an unknown one is refused.
+ProviderName = Annotated[str, AfterValidator(_known_provider)]
 
 
 class _Strict(BaseModel):
@@ -78,17 +89,9 @@ class WorkspaceSpec(_Strict):
 
 
 class InstallationSpec(_Strict):
-    provider: str
+    provider: ProviderName
     installation_id: str | None = Field(default=None, min_length=1, max_length=200)
     workspaces: list[WorkspaceSpec] = Field(default_factory=list)
-
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str) -> str:
-        name = normalize_provider(value)
-        if name is None:
-            raise ValueError(f"unknown provider {value!r}; expected one of {', '.join(PROVIDERS)}")
-        return name
 
     @model_validator(mode="after")
     def _unique_keys(self) -> InstallationSpec:
@@ -102,7 +105,7 @@ class InstallationSpec(_Strict):
 
 
 class MappingSpec(_Strict):
-    provider: str
+    provider: ProviderName
     resource_key: str = Text
     project_uuid: str = Text
     project_slug: str = Text
@@ -110,14 +113,6 @@ class MappingSpec(_Strict):
     binding_ref: str | None = None
     bound_at: str | None = None
     updated_at: str | None = None
-
-    @field_validator("provider")
-    @classmethod
-    def _known_provider(cls, value: str) -> str:
-        name = normalize_provider(value)
-        if name is None:
-            raise ValueError(f"unknown provider {value!r}; expected one of {', '.join(PROVIDERS)}")
-        return name
 
     @field_validator("binding_ref")
     @classmethod
