@@ -77,8 +77,12 @@ def default_activity_log() -> Path:
     return _user_dir("XDG_STATE_HOME", ".local/state") / "sk-tracker" / "activity.jsonl"
 
 
-def _env(field: str) -> Any:
-    return Field(default=None, validation_alias=AliasChoices(ENV_NAMES[field], field))
+def _env(field: str, **options: Any) -> Any:
+    """A setting read from its environment variable (or given by its own name);
+    ``options`` as for ``Field`` (no default given: ``None``)."""
+    if "default_factory" not in options:
+        options.setdefault("default", None)
+    return Field(validation_alias=AliasChoices(ENV_NAMES[field], field), **options)
 
 
 class Settings(BaseSettings):
@@ -95,59 +99,26 @@ class Settings(BaseSettings):
     token: SecretStr | None = _env("token")
     token_file: Path | None = _env("token_file")
     team: str | None = _env("team")
-    repo_roots: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list, validation_alias=AliasChoices(ENV_NAMES["repo_roots"], "repo_roots")
-    )
+    repo_roots: Annotated[list[Path], NoDecode] = _env("repo_roots", default_factory=list)
     # git remote URLs given among the repo roots (split out of them on reading)
     repo_remotes: list[str] = Field(default_factory=list)
     repo_sources: Path | None = _env("repo_sources")
-    cache_dir: Path = Field(
-        default_factory=default_cache_dir,
-        validation_alias=AliasChoices(ENV_NAMES["cache_dir"], "cache_dir"),
-    )
+    cache_dir: Path = _env("cache_dir", default_factory=default_cache_dir)
     # Seconds a git remote asked once is not asked again (0: every audit asks).
-    remote_freshness: float = Field(
-        default=0.0,
-        ge=0,
-        validation_alias=AliasChoices(ENV_NAMES["remote_freshness"], "remote_freshness"),
-    )
-    allowed_roots: Annotated[list[Path] | None, NoDecode] = Field(
-        default=None,
-        validation_alias=AliasChoices(ENV_NAMES["allowed_roots"], "allowed_roots"),
-    )
-    role: Role = Field(default="viewer", validation_alias=AliasChoices(ENV_NAMES["role"], "role"))
-    upgrade_on_read: bool = Field(
-        default=True,
-        validation_alias=AliasChoices(ENV_NAMES["upgrade_on_read"], "upgrade_on_read"),
-    )
-    activity_log: Path = Field(
-        default_factory=default_activity_log,
-        validation_alias=AliasChoices(ENV_NAMES["activity_log"], "activity_log"),
-    )
-    allow_insecure_http: bool = Field(
-        default=False,
-        validation_alias=AliasChoices(ENV_NAMES["allow_insecure_http"], "allow_insecure_http"),
-    )
+    remote_freshness: float = _env("remote_freshness", default=0.0, ge=0)
+    allowed_roots: Annotated[list[Path] | None, NoDecode] = _env("allowed_roots")
+    role: Role = _env("role", default="viewer")
+    upgrade_on_read: bool = _env("upgrade_on_read", default=True)
+    activity_log: Path = _env("activity_log", default_factory=default_activity_log)
+    allow_insecure_http: bool = _env("allow_insecure_http", default=False)
 
-    timeout: float = Field(
-        default=10.0,
-        gt=0,
-        le=300,
-        validation_alias=AliasChoices(ENV_NAMES["timeout"], "timeout"),
-    )
+    timeout: float = _env("timeout", default=10.0, gt=0, le=300)
 
     # The store of the activity log and the audit history (a URL may hold a password).
     database_url: SecretStr | None = _env("database_url")
-    history_days: int = Field(
-        default=365,
-        ge=1,
-        validation_alias=AliasChoices(ENV_NAMES["history_days"], "history_days"),
-    )
-    record_every: float = Field(  # minutes between the dashboard's recorded audits
-        default=60.0,
-        ge=0,
-        validation_alias=AliasChoices(ENV_NAMES["record_every"], "record_every"),
-    )
+    history_days: int = _env("history_days", default=365, ge=1)
+    # Minutes between the dashboard's recorded audits.
+    record_every: float = _env("record_every", default=60.0, ge=0)
 
     @model_validator(mode="before")
     @classmethod
