@@ -95,8 +95,13 @@ def team_missing() -> HostError:
     )
 
 
+def _shown(sent: str) -> str:
+    """What the client sent, cut to 64 characters for an error message."""
+    return sent if len(sent) <= 64 else sent[:61] + "..."
+
+
 def team_mismatch(sent: str) -> HostError:
-    shown = sent if len(sent) <= 64 else sent[:61] + "..."
+    shown = _shown(sent)
     return HostError(
         403,
         "forbidden",
@@ -116,7 +121,7 @@ def role_forbidden(role: str, action: str) -> HostError:
 
 
 def unknown_provider(provider: str, known: tuple[str, ...]) -> HostError:
-    shown = provider if len(provider) <= 64 else provider[:61] + "..."
+    shown = _shown(provider)
     return HostError(
         400,
         "unknown_provider",
