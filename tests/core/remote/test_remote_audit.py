@@ -112,3 +112,30 @@ def test_a_checkout_of_an_audited_remote_is_the_same_project(
     assert rows["platform"].state == rows[remote_name].state == "bound"
     assert rows["platform"].also_at == (remote_name,)
     assert rows[remote_name].also_at == ("platform",)
+
+
+def test_a_remote_in_conflict_gets_advice_that_works_for_a_remote(
+    service: TrackerService, git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    """Two unrelated repositories carrying one project config: the fix for either is a
+    fresh identity made in a clone (the remote bind keeps the identity on file)."""
+    configs = demo_configs(tmp_path)
+    make_bare(git_daemon.root, "acme/platform", {".kittify/config.yaml": configs["my-project"]})
+    make_bare(
+        git_daemon.root,
+        "acme/fork",
+        {"apps/web/.kittify/config.yaml": configs["my-project"], "other.txt": "unrelated\n"},
+    )
+    service.mirrors = MirrorCache(tmp_path / "mirrors")
+    platform, fork = git_daemon.url("acme/platform"), git_daemon.url("acme/fork")
+    report = service.audit([platform, fork])
+    assert [r.state for r in report.rows] == ["conflict", "conflict"]
+    top, nested = report.rows
+    for row in report.rows:
+        assert "--new-identity" in row.guidance and f"--repo {row.repo.url}" not in row.guidance
+    assert f"git clone {platform} platform" in top.guidance
+    assert "--repo platform --provider linear --new-identity" in top.guidance
+    assert "push .kittify/config.yaml" in top.guidance
+    assert f"git clone {fork} fork" in nested.guidance
+    assert "--repo fork/apps/web --provider linear" in nested.guidance
+    assert "push apps/web/.kittify/config.yaml" in nested.guidance
