@@ -8,8 +8,6 @@ the actions they call check the role again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +17,7 @@ from tracker_core.providers import PROVIDERS
 from tracker_core.remote.urls import RemoteProject
 from tracker_core.safe_text import clean_text
 from tracker_core.tables import views
+from tracker_core.tables.names import relative_name
 
 from . import actions
 from .loaders import Audit, Inventory, repo_name
@@ -156,7 +155,7 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
     position = aud.row(repo)
     with st.container(border=True):
         if position is None:
-            st.markdown(f"#### {md_text(Path(repo).name)}")
+            st.markdown(f"#### {md_text(relative_name(str(repo), []))}")
             st.warning("This repository is no longer under the roots.")
             return
         row = aud.report.rows[position]

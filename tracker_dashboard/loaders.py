@@ -38,6 +38,7 @@ from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
 from tracker_core.remote.urls import RemoteProject
 from tracker_core.tables import palette, views
+from tracker_core.tables.names import relative_name
 
 from . import history_cache
 from .tab_session import DashboardSession
@@ -81,7 +82,11 @@ class Audit:
     def name(self, repo: str | Path) -> str:
         """How the pages name ``repo``: its path under the root it was found in."""
         position = self.row(str(repo))
-        return self.report.rows[position].label if position is not None else Path(repo).name
+        return (
+            self.report.rows[position].label
+            if position is not None
+            else relative_name(str(repo), [])
+        )
 
     def row(self, repo: str) -> int | None:
         """Position of ``repo`` (its path as text) in ``report.rows``."""
@@ -169,7 +174,7 @@ def repo_name(repo: str | Path | RemoteProject) -> str:
         return repo.name
     names = st.session_state.get(NAMES_KEY)
     found = names.get(str(repo)) if isinstance(names, dict) else None
-    return found if isinstance(found, str) else Path(repo).name
+    return found if isinstance(found, str) else relative_name(str(repo), [])
 
 
 def audit(session: DashboardSession) -> Audit:

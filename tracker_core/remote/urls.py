@@ -50,6 +50,9 @@ class RemoteUrl:
 
     @property
     def name(self) -> str:
+        """``host/org/repo`` as people say it; a ``file://`` remote by its path."""
+        if self.scheme == "file":
+            return f"/{self.path}"
         return f"{self.host}/{self.path}".strip("/")
 
     @property
@@ -149,6 +152,19 @@ def parse_location(text: str, subpath: str | None = None) -> RemoteProject:
     if any(part in {"", ".", ".."} for part in chosen.split("/")) and chosen:
         raise UsageError(f"invalid path inside the repository: {chosen!r}")
     return RemoteProject(parse_remote(url), chosen)
+
+
+def location_name(text: str) -> str | None:
+    """How every face names a remote project written as text (``URL`` or
+    ``URL#sub/dir``, as rows and the activity log hold it): ``host/org/repo[/sub/dir]``;
+    ``None`` for anything that is not a remote."""
+    url = text.strip().partition("#")[0]
+    if not url or not is_remote(url):
+        return None
+    try:
+        return parse_location(text).name
+    except UsageError:
+        return None
 
 
 def split_roots(text: str) -> list[str]:

@@ -6,10 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 
+from tracker_core.remote.urls import location_name
+
 
 def relative_name(path: str, roots: Sequence[Path]) -> str:
     """``path`` relative to the first of ``roots`` that holds it; else its last part.
-    Remote URLs and empty values come back as they are."""
+    A remote project (``URL[#sub/dir]``) is named ``host/org/repo[/sub/dir]``; an
+    empty value comes back as it is."""
+    remote = location_name(path) if path else None
+    if remote is not None:
+        return remote
     if not path or "://" in path or path.startswith("git@"):
         return path
     pure = PurePath(path)

@@ -26,7 +26,7 @@ from tracker_core.remote.urls import (
         ("ssh://git@git.acme.example:2222/mobile/app.git", "git.acme.example:2222/mobile/app"),
         ("git://127.0.0.1:9418/acme/app.git", "127.0.0.1/acme/app"),
         ("git@github.com:acme/app.git", "github.com/acme/app"),
-        ("file:///srv/git/acme/app.git", "file/srv/git/acme/app"),
+        ("file:///srv/git/acme/app.git", "/srv/git/acme/app"),
     ],
 )
 def test_every_form_parses_to_host_org_repo(url: str, name: str) -> None:

@@ -18,7 +18,17 @@ def test_outside_every_root_the_folder_name_remains(tmp_path: Path) -> None:
     assert relative_name(str(tmp_path / "src"), [tmp_path / "src"]) == "src"
 
 
-def test_remote_urls_and_empty_values_are_kept() -> None:
-    url = "https://github.com/acme-corp/api.git"
-    assert relative_name(url, [Path("/")]) == url
+def test_remote_projects_are_named_host_org_repo_and_empty_values_kept() -> None:
+    """One rule on every face: a remote project as the rows name it, whether the text
+    is the URL, the URL with the project's folder, or a file:// path."""
+    assert relative_name("https://github.com/acme-corp/api.git", [Path("/")]) == (
+        "github.com/acme-corp/api"
+    )
+    assert relative_name("git://127.0.0.1:9418/acme/mobile.git#app", []) == (
+        "127.0.0.1/acme/mobile/app"
+    )
+    assert relative_name("git@github.com:acme/platform.git#plugins/a", []) == (
+        "github.com/acme/platform/plugins/a"
+    )
+    assert relative_name("file:///srv/git/acme/app.git#svc", []) == "/srv/git/acme/app/svc"
     assert relative_name("", [Path("/")]) == ""
