@@ -58,6 +58,7 @@ def _record(
     new_ref: str | None,
     result: str,
     detail: str = "",
+    where: str | None = None,  # the repo as text when it is no folder (a remote's URL#path)
 ) -> None:
     if activity is None:
         return
@@ -66,7 +67,7 @@ def _record(
         activity.record(
             actor=policy.actor,
             action="rebind" if ctx.existing else "bind",
-            repo=ctx.repo,
+            repo=where if where is not None else ctx.repo,
             provider=ctx.provider,
             old_ref=old,
             new_ref=new_ref,

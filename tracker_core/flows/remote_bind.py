@@ -17,7 +17,7 @@ from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.config.config_io import config_path, parse_config_bytes, render_tracker_update
 from tracker_core.config.config_model import TrackerProjectConfig
 from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
-from tracker_core.errors import PushRejectedError, RemoteError
+from tracker_core.errors import BindError, PushRejectedError, RemoteError, UsageError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.audit import remote_bind_command
 from tracker_core.flows.binding import (
@@ -119,15 +119,22 @@ def bind_remote(
     mirror, ctx = prepare_remote(mirrors, project, provider)
     if not rebind_agreed(client, ctx, confirm_rebind):
         return RemoteBindOutcome(project, ctx.declined())
-    chosen = host_bind(
-        client,
-        ctx,
-        bind_ref=bind_ref,
-        select=select,
-        choose=choose,
-        resource=resource,
-        policy=policy,
-    )
+    where = str(project)  # the activity log names it host/org/repo[/path] from this
+    try:
+        chosen = host_bind(
+            client,
+            ctx,
+            bind_ref=bind_ref,
+            select=select,
+            choose=choose,
+            resource=resource,
+            policy=policy,
+        )
+    except (BindError, UsageError):
+        raise  # a refused choice, as for a local bind: nothing was attempted
+    except Exception as exc:
+        _record(activity, policy, ctx, new_ref=None, result="failed", detail=str(exc), where=where)
+        raise
     if chosen is None:
         return RemoteBindOutcome(project, ctx.declined())
     method, result = chosen
@@ -144,7 +151,15 @@ def bind_remote(
         commit = commit_file(mirror, project.config_path, text.encode("utf-8"), message)
         push(mirror, commit, branch)
     except RemoteError as exc:
-        _record(activity, policy, ctx, new_ref=result.binding_ref, result="failed", detail=str(exc))
+        _record(
+            activity,
+            policy,
+            ctx,
+            new_ref=result.binding_ref,
+            result="failed",
+            detail=str(exc),
+            where=where,
+        )
         raise PushRejectedError(
             f"push of {branch} to {project.remote.name} was refused ({exc}); the host binding "
             f"{result.binding_ref} is made; finish with: {finish}",
@@ -152,7 +167,9 @@ def bind_remote(
             finish=finish,
         ) from None
     detail = f"{method}; pushed {branch}"
-    _record(activity, policy, ctx, new_ref=result.binding_ref, result="ok", detail=detail)
+    _record(
+        activity, policy, ctx, new_ref=result.binding_ref, result="ok", detail=detail, where=where
+    )
     outcome = BindOutcome(
         ctx.repo,
         ctx.provider,

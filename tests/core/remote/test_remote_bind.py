@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.activity import log_beside
 from tests.support.gitserve import (
     GIT_PASSWORD,
     GitDaemon,
@@ -19,9 +20,10 @@ from tests.support.gitserve import (
 from tests.support.host import HostHandle
 from tests.support.repos import config_bytes, make_repo, project_section
 from tracker_core import TrackerService
-from tracker_core.errors import PushRejectedError, RemoteError
+from tracker_core.errors import PushRejectedError, RemoteError, TrackerError
 from tracker_core.remote.mirror import MirrorCache
 from tracker_core.remote.urls import parse_location
+from tracker_core.tables.names import relative_name
 from tracker_host import seed
 
 UNBOUND = seed.UNBOUND_PROJECT
@@ -148,3 +150,25 @@ def test_git_never_prompts_for_a_password(
     scan = remote_service.scan_remotes([git_http.url("acme/mono")])
     [row] = scan.repos
     assert row.unreachable is not None and "terminal prompts disabled" in row.unreachable
+
+
+def test_every_remote_bind_attempt_is_in_the_activity_log_under_the_remotes_name(
+    remote_service: TrackerService, git_daemon: GitDaemon, host: HostHandle, tmp_path: Path
+) -> None:
+    """A bind whose host step fails is logged like a local one, and entries name the
+    project as the rows do (host/org/repo/path), not by its last folder."""
+    make_bare(git_daemon.root, "acme/mono", {"apps/mobile/.kittify/config.yaml": ORIGINAL})
+    project = parse_location(git_daemon.url("acme/mono"), "apps/mobile")
+    log = log_beside(tmp_path / "activity.jsonl")
+    remote_service.activity = log
+    host.faults(fail_next=100, fail_status=503, path="/api/v1/tracker/bind-resolve/")
+    with pytest.raises(TrackerError):
+        remote_service.bind_remote(project, "linear", select=1)
+    host.clear_faults()
+    remote_service.bind_remote(project, "linear", select=1)
+
+    failed, ok = log.entries(newest_first=False)
+    assert (failed.result, failed.new_ref, failed.action) == ("failed", None, "bind")
+    assert failed.detail and ok.result == "ok" and ok.new_ref
+    name = f"127.0.0.1:{git_daemon.port}/acme/mono/apps/mobile"
+    assert {relative_name(e.repo, [tmp_path]) for e in (failed, ok)} == {name}
