@@ -89,10 +89,13 @@ def _branch(gitdir: Path) -> str | None:
     return head.removeprefix("ref: refs/heads/") if head.startswith("ref: refs/heads/") else None
 
 
-def read_git(top: Path) -> GitFacts | None:
-    """The facts of the checkout whose ``.git`` is in ``top`` (None without one)."""
+def read_git(top: Path, *, is_dir: bool | None = None) -> GitFacts | None:
+    """The facts of the checkout whose ``.git`` is in ``top`` (None without one).
+    ``is_dir``: whether that ``.git`` is a folder, when the caller already knows."""
     dot_git = top / ".git"
-    if dot_git.is_dir():
+    if is_dir is None:
+        is_dir = dot_git.is_dir()
+    if is_dir:
         return GitFacts(top, dot_git, dot_git, None)
     text = _read(dot_git)
     if text is None or not text.startswith("gitdir:"):

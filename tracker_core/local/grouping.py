@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from tracker_core.local.git_facts import root_commits
+from tracker_core.local.git_facts import GitFacts, root_commits
 from tracker_core.local.scan import LocalRepo
 
 
@@ -55,8 +55,19 @@ def _place(repo: LocalRepo) -> str | None:
     return repo.path.relative_to(repo.git.top).as_posix()
 
 
-def same_project(a: LocalRepo, b: LocalRepo) -> tuple[bool, str]:
-    """Whether two checkouts claiming one uuid are one project, and if not, why."""
+def _origin(facts: GitFacts, origins: dict[Path, str | None] | None) -> str | None:
+    if origins is None:
+        return facts.origin
+    if facts.common_dir not in origins:
+        origins[facts.common_dir] = facts.origin
+    return origins[facts.common_dir]
+
+
+def same_project(
+    a: LocalRepo, b: LocalRepo, origins: dict[Path, str | None] | None = None
+) -> tuple[bool, str]:
+    """Whether two checkouts claiming one uuid are one project, and if not, why.
+    ``origins``: the origins already read by repository (n clones make n² pairs)."""
     if a.git is None or b.git is None:
         lone = a if a.git is None else b
         return False, f"{lone.label} is not in a git checkout, so nothing shows a shared origin"
@@ -64,7 +75,7 @@ def same_project(a: LocalRepo, b: LocalRepo) -> tuple[bool, str]:
         return False, f"they are different folders of their repositories ({_place(a)}, {_place(b)})"
     if a.git.common_dir == b.git.common_dir:
         return True, "one repository"
-    origin_a, origin_b = a.git.origin, b.git.origin
+    origin_a, origin_b = _origin(a.git, origins), _origin(b.git, origins)
     if origin_a and origin_b:
         if origin_a == origin_b:
             return True, "same origin"
@@ -75,13 +86,19 @@ def same_project(a: LocalRepo, b: LocalRepo) -> tuple[bool, str]:
 
 
 class _Clusters:
+    """Union-find over paths, with path compression: n clones of one project are
+    one cluster after n - 1 unions, and every later look-up is short."""
+
     def __init__(self) -> None:
         self.parent: dict[Path, Path] = {}
 
     def find(self, p: Path) -> Path:
-        while self.parent.get(p, p) != p:
-            p = self.parent[p]
-        return p
+        root = p
+        while (up := self.parent.get(root, root)) != root:
+            root = up
+        while p != root:
+            self.parent[p], p = root, self.parent[p]
+        return root
 
     def union(self, a: Path, b: Path) -> None:
         self.parent[self.find(a)] = self.find(b)
@@ -104,10 +121,13 @@ def relate(repos: Sequence[LocalRepo]) -> dict[Path, Relation]:
         if (u := _uuid(r)) is not None:
             by_uuid[u].append(r)
     clusters = _Clusters()
+    origins: dict[Path, str | None] = {}
     differ: dict[tuple[Path, Path], str] = {}
     for group in by_uuid.values():
         for a, b in combinations(group, 2):
-            same, why = same_project(a, b)
+            if clusters.find(a.path) == clusters.find(b.path):
+                continue  # already one project through others: never a conflict
+            same, why = same_project(a, b, origins)
             if same:
                 clusters.union(a.path, b.path)
             else:
@@ -134,7 +154,7 @@ def relate(repos: Sequence[LocalRepo]) -> dict[Path, Relation]:
             elif ua is not None:
                 continue  # already a uuid conflict
             else:  # neither has an identity: copies of one project, or not
-                same, why = same_project(a, b)
+                same, why = same_project(a, b, origins)
                 if same:
                     continue
             conflicts[a.path].append(Conflict("binding_ref", ref_value, b, why))
@@ -143,13 +163,16 @@ def relate(repos: Sequence[LocalRepo]) -> dict[Path, Relation]:
     members: dict[Path, list[LocalRepo]] = defaultdict(list)
     for r in checkouts:
         members[clusters.find(r.path)].append(r)
+    # Only clusters of several checkouts give a repo copies.
+    shared = {c.path: group for group in members.values() if len(group) > 1 for c in group}
     out: dict[Path, Relation] = {}
     for r in repos:
         main = worktree_of.get(r.path)
         if main is not None:
             out[r.path] = Relation(worktree_of=main)
             continue
-        copies = tuple(c for c in members[clusters.find(r.path)] if c.path != r.path)
+        group = shared.get(r.path, [])
+        copies = tuple(c for c in group if c.path != r.path)
         found = tuple(conflicts.get(r.path, ()))
         if copies or found:
             out[r.path] = Relation(copies=copies, conflicts=found)

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker_core.config.config_io import config_path
-from tracker_core.local.scan import LocalRepo, read_repo
-from tracker_core.local.walk import Found, WalkReport, walk_roots
+from tracker_core.local.scan import LocalRepo, ScanMemo, read_found
+from tracker_core.local.walk import CONFIG, Found, WalkReport, walk_roots
 
 FileStamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no file
 Fingerprint = tuple[tuple[str, FileStamp], ...]
@@ -34,7 +33,7 @@ class ScanSnapshot:
 
 def _stamp(repo: Path) -> FileStamp:
     try:
-        st = os.stat(config_path(repo))
+        st = os.stat(os.path.join(repo, CONFIG))
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -66,6 +65,7 @@ class RepoScanCache:
             repos: list[LocalRepo] = []
             stamps: list[tuple[str, FileStamp]] = []
             reread = 0
+            memo = ScanMemo()
             for found in found_all:
                 path = found.path
                 # Stamp before reading: a write racing the read shows up next time.
@@ -74,7 +74,7 @@ class RepoScanCache:
                 if cached is not None and cached[0] == stamp:
                     local = cached[1]
                 else:
-                    local = read_repo(path, self.roots, found=found)
+                    local = read_found(found, self.roots, memo)
                     reread += 1
                     self._entries[path] = (stamp, local)
                 repos.append(local)

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tracker_core.config.config_io import config_path, scan_config
+from tracker_core.config.config_io import scan_config
 from tracker_core.config.config_model import TrackerProjectConfig
+from tracker_core.config.reader import parse_document, read_following_links
 from tracker_core.errors import ConfigError
 from tracker_core.local.git_facts import GitFacts, read_git
-from tracker_core.local.walk import MAX_DEPTH, Found, WalkReport, name_in_roots, walk_roots
+from tracker_core.local.walk import (
+    CONFIG,
+    MAX_DEPTH,
+    ConfigProbe,
+    Found,
+    WalkReport,
+    name_in_roots,
+    probe_config,
+    walk_roots,
+)
 
 
 @dataclass(frozen=True)
@@ -61,24 +71,77 @@ def read_repo(
     """Read one project's config with the fast loader; errors become
     ``LocalRepo.error``. A config symlinked to outside ``roots`` is reported without
     being read. ``found`` (from the walk) gives its name and checkout; without it
-    they are worked out here."""
-    name = found.name if found else name_in_roots(repo, roots or ())
-    top = found.git_top if found else _git_top(repo)
-    git = read_git(top) if top is not None else None
-    path = config_path(repo)
-    linked = path.is_symlink() or path.parent.is_symlink()
-    if roots is not None and linked and not _inside(path.resolve(), roots):
+    they are worked out here. The file is looked at afresh."""
+    if found is None:  # its root only names it, and the name is worked out here
+        found = Found(repo, repo, name_in_roots(repo, roots or ()), _git_top(repo))
+    return read_found(found, roots)
+
+
+@dataclass
+class ScanMemo:
+    """What one scan works out once for many projects: a checkout's git facts (a
+    monorepo's projects share one) and the reading of a config's bytes (worktrees
+    and clones carry the same committed file)."""
+
+    checkouts: dict[Path, GitFacts | None] = field(default_factory=dict)
+    # A config's bytes -> what they read as (a config, or an error's reason and code).
+    parsed: dict[bytes, TrackerProjectConfig | tuple[str, str]] = field(default_factory=dict)
+
+    def git(self, found: Found, *, fresh: bool) -> GitFacts | None:
+        """``fresh``: the walk just ran, so its look at ``.git`` still holds."""
+        top = found.git_top
+        if top is None:
+            return None
+        if top not in self.checkouts:
+            self.checkouts[top] = read_git(top, is_dir=found.git_is_dir if fresh else None)
+        return self.checkouts[top]
+
+    def parse(self, repo: Path, path: Path, data: bytes, linked: bool) -> TrackerProjectConfig:
+        seen = self.parsed.get(data)
+        if seen is None:
+            try:
+                config = parse_document(repo, data, symlinked=linked).config
+            except ConfigError as exc:
+                self.parsed[data] = (exc.reason, exc.code)
+                raise
+            self.parsed[data] = config
+            return config
+        if isinstance(seen, tuple):
+            raise ConfigError(path, seen[0], code=seen[1])
+        if seen.repo == repo and seen.symlinked == linked:
+            return seen
+        # The same bytes read the same: only where they were read differs.
+        return replace(seen, repo=repo, path=path, symlinked=linked)
+
+
+def read_found(
+    found: Found,
+    roots: Sequence[Path] | None,
+    memo: ScanMemo | None = None,
+    probe: ConfigProbe | None = None,
+) -> LocalRepo:
+    """Read a project the walk found. ``memo``: what this scan already worked out;
+    ``probe``: the walk's look at the config, when it was taken just now (else it is
+    looked at again)."""
+    if memo is None:
+        memo = ScanMemo()
+    repo, name = found.path, found.name
+    git = memo.git(found, fresh=probe is not None)
+    if probe is None:
+        probe = probe_config(str(repo))
+    path = repo / CONFIG
+    if roots is not None and probe.linked and not _inside(path.resolve(), roots):
         reason = "config is a symlink to outside the audited roots"
         error = ConfigError(path, reason, code="symlink")
         return LocalRepo(repo, None, error, name=name, git=git)
     try:
-        mtime: int | None = os.stat(path).st_mtime_ns
-    except OSError:
-        mtime = None
-    try:
-        return LocalRepo(repo, scan_config(repo), None, mtime, name, git)
+        # config's own reading steps, with the probe's symlink fact instead of two
+        # more ``lstat``s; a file gone since the probe is reported as missing.
+        data = read_following_links(path) if probe.mtime_ns is not None else None
+        config = scan_config(repo) if data is None else memo.parse(repo, path, data, probe.linked)
     except ConfigError as exc:
-        return LocalRepo(repo, None, exc, mtime, name, git)
+        return LocalRepo(repo, None, exc, probe.mtime_ns, name, git)
+    return LocalRepo(repo, config, None, probe.mtime_ns, name, git)
 
 
 @dataclass
@@ -92,8 +155,9 @@ class Scan:
     def repos(self) -> Iterator[LocalRepo]:
         walked = walk_roots(self.roots)
         self.walk = walked.report
+        memo = ScanMemo()
         for found in walked.projects:
-            yield read_repo(found.path, self.roots, found=found)
+            yield read_found(found, self.roots, memo, found.probe)
 
 
 def iter_repos(roots: Iterable[Path]) -> Iterator[LocalRepo]:

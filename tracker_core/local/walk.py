@@ -13,9 +13,10 @@ it is counted for information.
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # A folder holding one of these is an environment or a cache, whatever it is called.
@@ -30,6 +31,18 @@ CONFIG = os.path.join(".kittify", "config.yaml")
 
 
 @dataclass(frozen=True)
+class ConfigProbe:
+    """What one ``lstat`` of a project's config says, so that reading it right after
+    needs no further look: whether it is reached through a symlink (``.kittify`` or
+    the file), its mtime (through the link; None when nothing is there) and whether
+    it is a regular file (what makes the folder a project)."""
+
+    linked: bool
+    mtime_ns: int | None
+    is_file: bool
+
+
+@dataclass(frozen=True)
 class Found:
     """A project folder and the root it was found under."""
 
@@ -37,6 +50,11 @@ class Found:
     root: Path
     name: str  # its path relative to the root (the root's own name for the root)
     git_top: Path | None  # the enclosing git checkout (the folder holding ``.git``)
+    # Whether ``git_top/.git`` is a folder (False: a file, as in a linked worktree);
+    # None when the walk did not see it (a checkout above the root).
+    git_is_dir: bool | None = field(default=None, compare=False)
+    # The config as the walk saw it: only for reading it within the same scan.
+    probe: ConfigProbe | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -97,74 +115,132 @@ def _git_top_above(folder: Path) -> Path | None:
     return None
 
 
-def _is_config(folder: str) -> bool:
-    return os.path.isfile(os.path.join(folder, CONFIG))
-
-
-def _walk_root(
-    start: Path, max_depth: int, found: dict[Path, Found], skipped: list[Skipped], git: set[Path]
-) -> None:
-    top_above = _git_top_above(start)
-    stack: list[tuple[str, int, str | None]] = [
-        (str(start), 0, str(top_above) if top_above else None)
-    ]
-    while stack:
-        folder, depth, git_top = stack.pop()
+def probe_config(folder: str, kittify_linked: bool | None = None) -> ConfigProbe:
+    """``folder``'s config as one ``lstat`` sees it (a second ``stat`` only through a
+    symlink). ``kittify_linked``: whether ``.kittify`` is a symlink, when known."""
+    path = os.path.join(folder, CONFIG)
+    if kittify_linked is None:
+        kittify_linked = os.path.islink(os.path.join(folder, ".kittify"))
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return ConfigProbe(kittify_linked, None, False)
+    if stat.S_ISLNK(st.st_mode):
         try:
-            with os.scandir(folder) as it:
-                entries = list(it)
+            st = os.stat(path)
         except OSError:
-            skipped.append(Skipped(Path(folder), "unreadable"))
-            continue
-        names = {e.name for e in entries}
-        if any(marker in names for marker in CONTENT_MARKERS):
-            continue
-        if ".git" in names:
-            git_top = folder
-        if ".kittify" in names and _is_config(folder):
-            path = Path(folder)
-            if path not in found:
-                rel = path.relative_to(start).as_posix()
-                found[path] = Found(
-                    path,
-                    start,
-                    start.name if rel == "." else rel,
-                    Path(git_top) if git_top else None,
-                )
-        elif ".git" in names:
-            git.add(Path(folder))
-        for entry in entries:
-            name = entry.name
-            if name in INTERNAL_DIRS:
-                continue
+            return ConfigProbe(True, None, False)
+        return ConfigProbe(True, st.st_mtime_ns, stat.S_ISREG(st.st_mode))
+    return ConfigProbe(kittify_linked, st.st_mtime_ns, stat.S_ISREG(st.st_mode))
+
+
+class _RootWalk:
+    """One root's walk. Works on path strings and ``DirEntry`` type facts (no
+    ``stat`` per folder, no ``Path`` per folder): a ``Path`` is made only for what
+    is returned."""
+
+    def __init__(self, start: Path, max_depth: int) -> None:
+        self.start = start
+        self.prefix = len(os.path.join(str(start), ""))
+        self.max_depth = max_depth
+        self.found: dict[str, Found] = {}
+        self.skipped: list[Skipped] = []
+        self.git: set[str] = set()
+        self.git_is_dir: dict[str, bool | None] = {}  # checkout -> is its .git a folder
+        self.tops: dict[str, Path] = {}  # the checkouts' paths, made once each
+
+    def _project(self, folder: str, git_top: str | None, probe: ConfigProbe) -> None:
+        path = Path(folder)
+        rel = folder[self.prefix :].replace(os.sep, "/") or self.start.name
+        top = None
+        if git_top is not None:
+            top = path if git_top == folder else self.tops.get(git_top) or Path(git_top)
+            self.tops[git_top] = top
+        is_dir = self.git_is_dir.get(git_top) if git_top else None
+        self.found[folder] = Found(path, self.start, rel, top, is_dir, probe)
+
+    def run(self) -> None:
+        above = _git_top_above(self.start)
+        if above is not None:
+            self.tops[str(above)] = above
+        stack: list[tuple[str, int, str | None]] = [
+            (str(self.start), 0, str(above) if above else None)
+        ]
+        max_depth, skipped = self.max_depth, self.skipped
+        while stack:
+            folder, depth, git_top = stack.pop()
             try:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
+                with os.scandir(folder) as it:
+                    entries = list(it)
             except OSError:
+                skipped.append(Skipped(Path(folder), "unreadable"))
                 continue
-            if name in NAMED_SKIPS:
-                skipped.append(Skipped(Path(entry.path), name))
-            elif depth >= max_depth:
-                skipped.append(Skipped(Path(entry.path), "depth"))
-            else:
-                stack.append((entry.path, depth + 1, git_top))
+            subdirs: list[os.DirEntry[str]] = []
+            kittify: os.DirEntry[str] | None = None
+            dot_git: os.DirEntry[str] | None = None
+            environment = False
+            for entry in entries:
+                name = entry.name
+                if name in CONTENT_MARKERS:
+                    environment = True
+                    break
+                if name in INTERNAL_DIRS:
+                    # Never entered: a ``.git`` folder's insides hold no project.
+                    if name == ".git":
+                        dot_git = entry
+                    elif name == ".kittify":
+                        kittify = entry
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirs.append(entry)
+                except OSError:
+                    continue
+            if environment:
+                continue
+            if dot_git is not None:
+                git_top = folder
+                try:
+                    self.git_is_dir[folder] = dot_git.is_dir()
+                except OSError:
+                    self.git_is_dir[folder] = None
+            probe = probe_config(folder, kittify.is_symlink()) if kittify else None
+            if probe is not None and probe.is_file:
+                self._project(folder, git_top, probe)
+            elif dot_git is not None:
+                self.git.add(folder)
+            for entry in subdirs:
+                name = entry.name
+                if name in NAMED_SKIPS:
+                    skipped.append(Skipped(Path(entry.path), name))
+                elif depth >= max_depth:
+                    skipped.append(Skipped(Path(entry.path), "depth"))
+                else:
+                    stack.append((entry.path, depth + 1, git_top))
 
 
 def walk_roots(roots: Iterable[Path], *, max_depth: int = MAX_DEPTH) -> Walk:
     """Every project under ``roots`` (a root that is itself a project counts), sorted
     by path, with what the walk skipped. A folder under two roots is found once."""
-    found: dict[Path, Found] = {}
+    found: dict[str, Found] = {}
     skipped: list[Skipped] = []
-    git: set[Path] = set()
+    git: set[str] = set()
     for root in roots:
         start = Path(root).expanduser().resolve()
         if start.is_dir():
-            _walk_root(start, max_depth, found, skipped, git)
-    projects = sorted(found.values(), key=lambda f: f.path)
+            walk = _RootWalk(start, max_depth)
+            walk.run()
+            for key, f in walk.found.items():
+                found.setdefault(key, f)
+            skipped += walk.skipped
+            git |= walk.git
+    # Sorted as paths sort (part by part), on the strings.
+    projects = sorted(found.values(), key=lambda f: str(f.path).split(os.sep))
     _qualify_duplicate_names(projects)
+    tops = {str(f.git_top) for f in projects if f.git_top is not None}
     report = WalkReport(
         tuple(sorted(skipped, key=lambda s: s.path)),
-        tuple(sorted(git - {f.git_top for f in projects})),
+        tuple(Path(g) for g in sorted(git - tops, key=lambda g: g.split(os.sep))),
         max_depth,
     )
     return Walk(projects, report)
@@ -175,7 +251,7 @@ def _qualify_duplicate_names(projects: list[Found]) -> None:
     counts = Counter(f.name for f in projects)
     for i, f in enumerate(projects):
         if counts[f.name] > 1:
-            projects[i] = Found(f.path, f.root, f"{f.root.name}/{f.name}", f.git_top)
+            projects[i] = replace(f, name=f"{f.root.name}/{f.name}")
 
 
 def name_in_roots(path: Path, roots: Iterable[Path]) -> str:
