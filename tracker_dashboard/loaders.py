@@ -180,16 +180,18 @@ def repo_name(repo: str | Path | RemoteProject) -> str:
 def audit(session: DashboardSession) -> Audit:
     roots = tuple(str(r) for r in session.repo_roots)
     snapshot = _scan_cache(roots).snapshot()
+    remotes = _remote_scan(session.remote_roots, session.service) if session.remote_roots else ()
     if session.host_down is not None:
-        # Local only, no request: not cached, so Retry shows the host's answer at once.
-        report = offline_audit(snapshot.repos, f"host unreachable: {session.host_down}")
+        # No request to the host: not cached, so Retry shows the host's answer at once.
+        # The git remotes are read as usual (they do not need the host).
+        found = (*snapshot.repos, *remotes)
+        report = offline_audit(found, f"host unreachable: {session.host_down}")
         return Audit(
             report=report,
             repos=views.repo_view(report, list(session.allowed_roots)),
             unclaimed=views.unclaimed_view(report),
             fetched_at=datetime.now(UTC),
         )
-    remotes = _remote_scan(session.remote_roots, session.service) if session.remote_roots else ()
     result = _audit(
         session.host,
         session.team,

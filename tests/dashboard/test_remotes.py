@@ -3,11 +3,12 @@ of a remote row pushing a branch (the default branch untouched)."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
-from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
+from tests.dashboard.conftest import PAGES, Dashboard, assert_clean, frame_with, goto, start
 from tests.support.gitserve import GitDaemon, git, git_daemon, git_user_env, make_bare
-from tests.support.repos import config_bytes
+from tests.support.repos import config_bytes, project_section, tracker_section
 from tracker_dashboard.widgets import repo_key
 from tracker_host import seed
 
@@ -51,3 +52,33 @@ def test_remote_rows_and_a_remote_bind_from_the_bind_page(
     assert git("rev-parse", "main", cwd=bare) == main
     pushed = git("show", "sk-tracker/bind-mobile-app:app/.kittify/config.yaml", cwd=bare)
     assert "display_label: Mobile App (LINEAR-789)" in pushed
+
+
+def test_with_the_host_down_remote_rows_stay_unverified_with_the_reason(
+    dash: Dashboard, git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    # A project of its own, bound by a ref only the host can judge.
+    config = project_section("search", "5e0c3c2f-7d2a-4b8e-9b1a-5d6e7f8a9b0c") + (
+        tracker_section("linear", binding_ref="srm_01REMOTEONLY")
+    )
+    make_bare(git_daemon.root, "acme/search", {".kittify/config.yaml": config})
+    sources = tmp_path / "remotes.txt"
+    sources.write_text(
+        f"{git_daemon.url('acme/search')}\n{git_daemon.url('acme/gone')}\n", encoding="utf-8"
+    )
+    dash.monkeypatch.setenv("SK_TRACKER_REPO_SOURCES", str(sources))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = int(sock.getsockname()[1])
+    dash.monkeypatch.setenv("SPEC_KITTY_SAAS_URL", f"http://127.0.0.1:{closed}")
+    dash.monkeypatch.setenv("SK_TRACKER_TIMEOUT", "2")
+
+    at = dash.app().run()
+    at.switch_page(PAGES["repositories"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = frame_with(at, "state_label", "reason").set_index("name")
+    host = f"127.0.0.1:{git_daemon.port}"
+    search, gone = table.loc[f"{host}/acme/search"], table.loc[f"{host}/acme/gone"]
+    assert "unverified" in search["state_label"] and "host unreachable" in search["reason"]
+    assert "unverified" in gone["state_label"] and "host unreachable" not in gone["reason"]
+    assert "unverified" in table.loc["search-indexer", "state_label"]  # local rows as before
