@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,25 @@ def test_path_without_a_remote_is_a_usage_error(cli: Cli, tmp_path: Path) -> Non
     result = cli.run("bind", "-p", "linear", "--repo", str(tmp_path), "--path", "sub")
     assert result.code == 2
     assert "--path" in result.one_error_line()
+
+
+def test_audit_within_the_freshness_window_says_when_the_remote_was_checked(
+    cli: Cli, git_daemon: GitDaemon, git_user_env: Path, demo: dict[str, bytes]
+) -> None:
+    make_bare(git_daemon.root, "acme/search", {".kittify/config.yaml": demo["search-indexer"]})
+    url = git_daemon.url("acme/search")
+    env = {"SK_TRACKER_REMOTE_FRESHNESS": "600"}
+    first = cli.run("audit", "--json", url, env=env)
+    [row] = first.json()["repos"]
+    assert "remote checked" not in row["reason"]  # asked just now
+    asked = git_daemon.requests("acme/search")
+
+    again = cli.run("audit", "--json", url, env=env)
+    assert git_daemon.requests("acme/search") == asked  # not asked again
+    [row] = again.json()["repos"]
+    assert re.search(r"\(remote checked \d+ s ago\)$", row["reason"]), row
+
+    off = cli.run("audit", "--json", url)  # the default: every audit asks
+    [row] = off.json()["repos"]
+    assert "remote checked" not in row["reason"]
+    assert git_daemon.requests("acme/search") == asked + 1
