@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker_core.access.actor import local_person
+
 GIT_USER = "builder"
 GIT_PASSWORD = "s3cret-git-pass"
 PROTECT_MAIN = """#!/bin/sh
@@ -262,7 +264,7 @@ def git_http(tmp_path: Path) -> Iterator[HttpGitServer]:
 
 
 @pytest.fixture
-def git_user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def git_user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """git with no user or system config, the cache under ``tmp_path``, and the test
     server's credentials given only through ``GIT_ASKPASS``."""
     askpass = tmp_path / "askpass.sh"
@@ -282,4 +284,8 @@ def git_user_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SSH_ASKPASS", raising=False)
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    return cache
+    # The actor is read from git's config once per process: not from this one, which
+    # has no user, or later tests would act as whoever it left cached.
+    local_person.cache_clear()
+    yield cache
+    local_person.cache_clear()
