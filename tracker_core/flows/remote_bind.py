@@ -69,7 +69,8 @@ def prepare_remote(
     """Fetch the remote and read the project's config from its default branch; the
     identity is the file's, else a fresh one (slug from the repo or folder name)."""
     name = normalize_provider(provider)
-    mirror = mirrors.sync(project.remote)
+    # A bind writes on top of the branch as it is now, never as a window remembers it.
+    mirror = mirrors.sync(project.remote, window=False)
     config = _config(project, read_file(mirror, project))
     if config.project is not None:
         identity, created = config.project, False

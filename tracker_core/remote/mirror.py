@@ -84,11 +84,14 @@ class MirrorCache:
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
 
-    def sync(self, remote: RemoteUrl, routing: Routing | None = None) -> Mirror:
+    def sync(
+        self, remote: RemoteUrl, routing: Routing | None = None, *, window: bool = True
+    ) -> Mirror:
         """Clone the remote if there is no mirror yet; else fetch its default branch,
         unless the remote says that branch is where the mirror has it. ``routing``
-        (the user's git rules for reaching remotes) is read once per batch."""
-        fresh = self.fresh(remote)
+        (the user's git rules for reaching remotes) is read once per batch; with
+        ``window`` False the remote is asked even within the freshness window."""
+        fresh = self.fresh(remote) if window else None
         if fresh is not None:
             return fresh
         git_dir = self.folder(remote)

@@ -15,6 +15,7 @@ from tests.support.gitserve import (
     HttpGitServer,
     git,
     make_bare,
+    push_change,
     show,
 )
 from tests.support.host import HostHandle
@@ -172,3 +173,17 @@ def test_every_remote_bind_attempt_is_in_the_activity_log_under_the_remotes_name
     assert failed.detail and ok.result == "ok" and ok.new_ref
     name = f"127.0.0.1:{git_daemon.port}/acme/mono/apps/mobile"
     assert {relative_name(e.repo, [tmp_path]) for e in (failed, ok)} == {name}
+
+
+def test_a_bind_asks_the_remote_even_within_the_freshness_window(
+    remote_service: TrackerService, git_daemon: GitDaemon, host: HostHandle, tmp_path: Path
+) -> None:
+    """The commit goes on top of the default branch as it is now, not as last audited."""
+    bare = make_bare(git_daemon.root, "acme/app", {".kittify/config.yaml": ORIGINAL})
+    remote_service.mirrors = MirrorCache(tmp_path / "mirrors", fresh_for=3600)
+    url = git_daemon.url("acme/app")
+    remote_service.audit([url])
+    push_change(bare, "NOTES.md", "pushed after the audit\n")
+    outcome = remote_service.bind_remote(parse_location(url), "linear", select=1)
+    parent = git("rev-parse", f"{outcome.commit}^", cwd=bare).strip()
+    assert parent == git("rev-parse", "main", cwd=bare).strip()
