@@ -16,6 +16,7 @@ from common import Figure, main_for, median_time
 from ruamel.yaml import YAML
 from workload import installation, mappings_needed, write_repos
 
+from tracker_core.local.grouping import relate
 from tracker_core.local.scan import find_repos, scan_roots
 
 TARGET_SECONDS = 2.0
@@ -50,7 +51,8 @@ def read_floor(root: Path) -> int:
 
 
 def add_worktrees(root: Path, every: int = 10) -> int:
-    """A worktree (a ``.git`` file and the committed config) in every ``every``-th repo."""
+    """A worktree (a ``.git`` file, the main repo's admin folder for it and the
+    committed config) in every ``every``-th repo."""
     added = 0
     for i, config in enumerate(sorted(root.glob("group-*/repo-*/.kittify/config.yaml"))):
         if i % every:
@@ -59,6 +61,13 @@ def add_worktrees(root: Path, every: int = 10) -> int:
         lane = repo / ".worktrees" / "mission-lane-a"
         (lane / ".kittify").mkdir(parents=True)
         (lane / ".git").write_text("gitdir: ../../.git/worktrees/mission-lane-a\n")
+        # The main repo's side of the worktree, as `git worktree add` leaves it: without
+        # it the lane looks like a stranger holding the same project (a conflict).
+        admin = repo / ".git" / "worktrees" / "mission-lane-a"
+        admin.mkdir(parents=True)
+        (admin / "commondir").write_text("../..\n")
+        (admin / "gitdir").write_text(f"{lane / '.git'}\n")
+        (admin / "HEAD").write_text("ref: refs/heads/mission-lane-a\n")
         (lane / ".kittify" / "config.yaml").write_bytes(config.read_bytes())
         added += 1
     return added
@@ -73,6 +82,8 @@ def run(tiny: bool = False) -> list[Figure]:
         worktrees = add_worktrees(root)
         found = scan_roots([root])
         assert len(found) == n + worktrees, f"scan found {len(found)}, expected {n + worktrees}"
+        lanes = sum(1 for r in relate(found).values() if r.worktree_of is not None)
+        assert lanes == worktrees, f"{lanes} of {worktrees} worktrees known as worktrees"
         measured = median_time(lambda: scan_roots([root]), repeat)
         floor = median_time(lambda: read_floor(root), repeat)
         naive = median_time(lambda: naive_scan(root), 1)
