@@ -14,8 +14,8 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_resources_page import environment, navigation_kept
 from common import Figure, clock, main_for, reference_host
+from page_runs import environment, navigation_kept
 from sqlalchemy import func, select
 
 from tracker_core.flows.audit import AuditReport, AuditRow

@@ -26,6 +26,7 @@ import bench_discovery
 import bench_history
 import bench_memory
 import bench_remotes
+import bench_repositories_page
 import bench_resources_page
 import bench_scan
 import bench_startup
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "audit": bench_audit.run,
     "scan": bench_scan.run,
     "resources-page": bench_resources_page.run,
+    "repositories-page": bench_repositories_page.run,
     "startup": bench_startup.run,
     "memory": bench_memory.run,
     "remotes": bench_remotes.run,

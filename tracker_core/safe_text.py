@@ -53,7 +53,10 @@ def _clean_char(ch: str) -> str:
 _ASCII_TABLE = {i: _clean_char(chr(i)) for i in range(0x80) if _clean_char(chr(i)) != chr(i)}
 
 
-def clean_text(value: object, *, max_len: int = 500) -> str:
+DEFAULT_MAX_LEN = 500
+
+
+def clean_text(value: object, *, max_len: int = DEFAULT_MAX_LEN) -> str:
     """``value`` as printable single-line text of at most ``max_len`` characters.
 
     Escape sequences and control/format characters are removed, any run of

@@ -1,19 +1,23 @@
 """Cached reads for the pages.
 
-Host reads are cached with ``st.cache_data``, which is shared by every session of
-the server: the key is the host URL and the team (plus, for the audit, the roots
+Host reads are cached with ``st.cache_resource``, which is shared by every session
+of the server: the key is the host URL and the team (plus, for the audit, the roots
 and the scan's fingerprint), never the token. That is right because what is cached
 is read data that every member of the team may see, admin or viewer alike; who is
 allowed to *act* is decided per session (``session.py``) and checked again by
 every mutating flow, never taken from a cache. A session whose token is rejected
-stops at sign-in and never reaches these caches.
+stops at sign-in and never reaches these caches. ``cache_resource`` hands every
+rerun the same read-only object where ``cache_data`` would unpickle a copy of 20,000
+resources or 5,000 audited repos each time (most of a rerun); the pages only read
+these frames (pandas copies on write), never change them in place.
 
 Within the TTL a rerun makes no HTTP request. ``clear_all`` (the Refresh button)
 and ``after_change`` (after a bind or an upgrade) drop them.
 
 The repo scan is cached per file: ``RepoScanCache`` re-reads a config only when its
-mtime, size or inode changed, and the audit is cached by that fingerprint, so a
-config written by a bind (here or by anyone else) is audited again at once.
+mtime, size or inode changed, and the audit is cached by that fingerprint (its
+digest: hashing 5,000 stamps on every rerun would cost more), so a config written
+by a bind (here or by anyone else) is audited again at once.
 """
 
 from __future__ import annotations
@@ -22,18 +26,20 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
+from itertools import chain
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from tracker_core.errors import HostUnavailableError, TrackerError
-from tracker_core.flows.audit import AuditReport, FoundRepo
+from tracker_core.flows.audit import AuditReport
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
-from tracker_core.local.repo_cache import Fingerprint, RepoScanCache
-from tracker_core.local.walk import WalkReport
+from tracker_core.local.repo_cache import RepoScanCache, StampedScan
+from tracker_core.local.scan import LocalRepo
 from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
 from tracker_core.remote.urls import RemoteProject
@@ -59,10 +65,15 @@ log = logging.getLogger("tracker_dashboard.loaders")
 class Inventory:
     """Discovery across every provider, as the pages need it."""
 
-    resources: pd.DataFrame  # views.resource_view (one frame: cheap to copy out of the cache)
     health: pd.DataFrame  # views.provider_health
     fetched_at: datetime
     inventories: tuple[ProviderInventory, ...] = ()  # as read, for the history's totals
+
+    @cached_property
+    def resources(self) -> pd.DataFrame:
+        """``views.resource_view``, built by the first page that shows resources (the
+        sidebar and the Repositories page need only the health), once per read."""
+        return views.resource_view(self.inventories)
 
     @property
     def unreachable(self) -> list[str]:
@@ -96,7 +107,7 @@ class Audit:
         return None
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Reading the host…")
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner="Reading the host…")
 def _inventory(host: str, team: str, _service: TrackerService) -> Inventory:
     inventories = _service.discover_all()
     failures = [i.failure for i in inventories if i.failure is not None]
@@ -104,7 +115,6 @@ def _inventory(host: str, team: str, _service: TrackerService) -> Inventory:
         # Nothing could be read: raise (not cached), so the next rerun tries again.
         raise failures[0]
     return Inventory(
-        resources=views.resource_view(inventories),
         health=views.provider_health(inventories),
         fetched_at=datetime.now(UTC),
         inventories=tuple(inventories),
@@ -116,18 +126,20 @@ def _scan_cache(roots: tuple[str, ...]) -> RepoScanCache:
     return RepoScanCache([Path(r) for r in roots])
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Auditing the repositories…")
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner="Auditing the repositories…")
 def _audit(
     host: str,
     team: str,
     roots: tuple[str, ...],
     allowed: tuple[str, ...],
-    fingerprint: tuple[Fingerprint, tuple[tuple[str, str | None, str | None], ...]],
+    fingerprint: tuple[str, tuple[tuple[str, str | None, str | None], ...]],
     _service: TrackerService,
-    _repos: tuple[FoundRepo, ...],
-    _walk: WalkReport,
+    _scan: StampedScan,
+    _remotes: tuple[RemoteRepo, ...],
 ) -> Audit:
-    report = _service.audit_repos(list(_repos), walk=_walk)
+    # The configs are read as the audit asks for them: the host's listings arrive
+    # meanwhile, as in the library's own audit.
+    report = _service.audit_repos(chain(_scan.repos(), _remotes), walk=_scan.walk)
     if len(report.provider_errors) >= len(PROVIDERS):
         # No provider could be read: raise (not cached), so the next rerun tries again.
         raise HostUnavailableError(next(iter(report.provider_errors.values())))
@@ -165,6 +177,7 @@ def _remote_stamp(repo: RemoteRepo) -> tuple[str, str | None, str | None]:
 
 
 NAMES_KEY = "_tracker_repo_names"
+NAMES_FROM_KEY = "_tracker_repo_names_from"  # the audit NAMES_KEY was made from
 
 
 def repo_name(repo: str | Path | RemoteProject) -> str:
@@ -179,12 +192,12 @@ def repo_name(repo: str | Path | RemoteProject) -> str:
 
 def audit(session: DashboardSession) -> Audit:
     roots = tuple(str(r) for r in session.repo_roots)
-    snapshot = _scan_cache(roots).snapshot()
+    scan = _scan_cache(roots).stamped()
     remotes = _remote_scan(session.remote_roots, session.service) if session.remote_roots else ()
     if session.host_down is not None:
         # No request to the host: not cached, so Retry shows the host's answer at once.
         # The git remotes are read as usual (they do not need the host).
-        found = (*snapshot.repos, *remotes)
+        found: list[LocalRepo | RemoteRepo] = [*scan.repos(), *remotes]
         report = offline_audit(found, f"host unreachable: {session.host_down}")
         return Audit(
             report=report,
@@ -197,12 +210,14 @@ def audit(session: DashboardSession) -> Audit:
         session.team,
         roots + session.remote_roots,
         tuple(str(a) for a in session.allowed_roots),
-        (snapshot.fingerprint, tuple(_remote_stamp(r) for r in remotes)),
+        (scan.key, tuple(_remote_stamp(r) for r in remotes)),
         session.service,
-        (*snapshot.repos, *remotes),
-        snapshot.walk,
+        scan,
+        remotes,
     )
-    st.session_state[NAMES_KEY] = {str(r.repo): r.label for r in result.report.rows}
+    if st.session_state.get(NAMES_FROM_KEY) is not result:  # once per audit read
+        st.session_state[NAMES_KEY] = {str(r.repo): r.label for r in result.report.rows}
+        st.session_state[NAMES_FROM_KEY] = result
     _record(session, result)
     return result
 

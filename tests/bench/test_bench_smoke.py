@@ -18,8 +18,11 @@ SCRIPTS = {
     "bench_resources_page.py": [
         "Resources page, 200 resources first render",
         "Resources page, 200 resources cached rerun",
+        "0 HTTP requests on the reruns",
+    ],
+    "bench_repositories_page.py": [
         "Repositories page, 20 repos first render",
-        "Repositories page, 20 repos cached rerun",
+        "Repositories page, 20 repos rerun",
         "0 HTTP requests on the reruns",
     ],
     "bench_startup.py": ["sk-tracker --help start-up"],
@@ -43,6 +46,8 @@ JUDGED = {
     "scan and parse, 50 repos + 5 worktrees",
     "Resources page, 200 resources first render",
     "Resources page, 200 resources cached rerun",
+    "Repositories page, 20 repos first render",
+    "Repositories page, 20 repos rerun",
     "sk-tracker --help start-up",
     "audit, 10 git remotes, warm (nothing changed)",
     "audit, 10 git remotes, warm, 300 s freshness window",

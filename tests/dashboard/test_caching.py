@@ -3,6 +3,10 @@ Refresh reads again, and the audit follows config changes at once."""
 
 from __future__ import annotations
 
+from unittest import mock
+
+import httpx
+
 from tests.dashboard.conftest import Dashboard, assert_clean, frame_with, goto, start
 from tracker_host import seed
 
@@ -24,6 +28,27 @@ def test_a_rerun_within_the_ttl_makes_no_http_request(dash: Dashboard) -> None:
     at.multiselect(key="res_providers").set_value(["gitlab"]).run()
     at.text_input(key="res_text").input("ops").run()
     assert requests(at) == first
+
+
+def test_a_rerun_of_the_repositories_page_sends_no_request_at_all(dash: Dashboard) -> None:
+    """Counted where httpx sends, for every client of the process: a rerun must not
+    read the host through any other client either."""
+    at = start(dash, "repositories")
+    sent: list[str] = []
+    send = httpx.HTTPTransport.handle_request
+
+    def counted(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return send(transport, request)
+
+    with mock.patch.object(httpx.HTTPTransport, "handle_request", counted):
+        at.run()
+        at.text_input(key="repo_text").input("billing").run()
+        assert_clean(at)
+        assert "billing-service" in frame_with(at, "name")["name"].tolist()
+        assert sent == []
+        at.sidebar.button(key="refresh").click().run()  # the counter does see reads
+    assert "/api/v1/tracker/mappings/" in sent
 
 
 def test_a_new_session_reuses_the_cache_but_asks_who_it_is(dash: Dashboard) -> None:

@@ -138,12 +138,12 @@ class TrackerService(Closing):
 
     def audit_repos(
         self,
-        repos: Sequence[audit_mod.FoundRepo],
+        repos: Iterable[audit_mod.FoundRepo],
         providers: Sequence[str] | None = None,
         walk: WalkReport | None = None,
     ) -> audit_mod.AuditReport:
-        """Audit projects already found; ``walk`` (what finding them skipped) is
-        carried into the report."""
+        """Audit projects already found (or found as ``repos`` is iterated); ``walk``
+        (what finding them skipped) is carried into the report."""
         return audit_mod.audit_repos(
             self.client, repos, providers=providers, max_workers=self.max_workers, walk=walk
         )

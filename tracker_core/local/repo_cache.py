@@ -5,14 +5,16 @@ walk for projects is kept until ``forget_repos()``; each ``snapshot()`` then cos
 ``stat`` per repo, and a config is parsed again only when its file changed (mtime,
 size or inode: atomic writes replace the inode). The snapshot's ``fingerprint``
 changes exactly when some config (or the set of repos) changed, so it is a cache
-key for anything derived from the scan, such as an audit.
+key for anything derived from the scan, such as an audit. ``stamped()`` gives the
+fingerprint before any config is read, and reads them as they are asked for.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,12 @@ FileStamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no fil
 Fingerprint = tuple[tuple[str, FileStamp], ...]
 
 
+def fingerprint_key(fingerprint: Fingerprint) -> str:
+    """A digest of ``fingerprint``: equal exactly when the fingerprints are, and cheap
+    to hash again on every rerun of a page (5,000 stamps are not)."""
+    return hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class ScanSnapshot:
     repos: tuple[LocalRepo, ...]
@@ -31,12 +39,41 @@ class ScanSnapshot:
     walk: WalkReport = field(default_factory=WalkReport)  # skipped folders, plain git repos
 
 
-def _stamp(repo: Path) -> FileStamp:
+def _stamp(config: str) -> FileStamp:
     try:
-        st = os.stat(os.path.join(repo, CONFIG))
+        st = os.stat(config)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class StampedScan:
+    """Every config stamped (one ``stat`` each) but none read yet: ``fingerprint`` is
+    known at once, and ``repos()`` reads the changed configs as it is iterated, so
+    an audit can fetch the host's listings while they are parsed."""
+
+    def __init__(
+        self,
+        cache: RepoScanCache,
+        items: tuple[tuple[Found, FileStamp], ...],
+        walk: WalkReport,
+    ) -> None:
+        self._cache = cache
+        self._items = items
+        self.walk = walk
+        self.fingerprint: Fingerprint = tuple((str(f.path), stamp) for f, stamp in items)
+        self.reread = 0  # configs parsed so far by repos()
+        self._memo = ScanMemo()  # what this scan works out once for many projects
+
+    @property
+    def key(self) -> str:
+        return fingerprint_key(self.fingerprint)
+
+    def repos(self) -> Iterator[LocalRepo]:
+        for found, stamp in self._items:
+            local, parsed = self._cache.read(found, stamp, self._memo)
+            self.reread += parsed
+            yield local
 
 
 class RepoScanCache:
@@ -46,7 +83,7 @@ class RepoScanCache:
     def __init__(self, roots: Sequence[Path]) -> None:
         self.roots = tuple(Path(r).expanduser().resolve() for r in roots)
         self._lock = threading.Lock()
-        self._found: list[Found] | None = None
+        self._found: list[tuple[Found, str]] | None = None  # with its config's path
         self._walk = WalkReport()
         self._entries: dict[Path, tuple[FileStamp, LocalRepo]] = {}
 
@@ -55,30 +92,30 @@ class RepoScanCache:
         with self._lock:
             self._found = None
 
-    def snapshot(self) -> ScanSnapshot:
+    def stamped(self) -> StampedScan:
         with self._lock:
             if self._found is None:
                 walked = walk_roots(self.roots)
-                self._found, self._walk = walked.projects, walked.report
-            found_all = list(self._found)
-            paths = [f.path for f in found_all]
-            repos: list[LocalRepo] = []
-            stamps: list[tuple[str, FileStamp]] = []
-            reread = 0
-            memo = ScanMemo()
-            for found in found_all:
-                path = found.path
-                # Stamp before reading: a write racing the read shows up next time.
-                stamp = _stamp(path)
-                cached = self._entries.get(path)
-                if cached is not None and cached[0] == stamp:
-                    local = cached[1]
-                else:
-                    local = read_found(found, self.roots, memo)
-                    reread += 1
-                    self._entries[path] = (stamp, local)
-                repos.append(local)
-                stamps.append((str(path), stamp))
-            for gone in set(self._entries) - set(paths):
+                self._found = [(f, os.path.join(f.path, CONFIG)) for f in walked.projects]
+                self._walk = walked.report
+            # Stamp before reading: a write racing the read shows up next time.
+            items = tuple((found, _stamp(config)) for found, config in self._found)
+            for gone in set(self._entries) - {f.path for f, _ in items}:
                 del self._entries[gone]
-        return ScanSnapshot(tuple(repos), tuple(stamps), reread, self._walk)
+            return StampedScan(self, items, self._walk)
+
+    def read(self, found: Found, stamp: FileStamp, memo: ScanMemo) -> tuple[LocalRepo, bool]:
+        """The repo as its config stood at ``stamp``; whether it was parsed now."""
+        with self._lock:
+            cached = self._entries.get(found.path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1], False
+        local = read_found(found, self.roots, memo)
+        with self._lock:
+            self._entries[found.path] = (stamp, local)
+        return local, True
+
+    def snapshot(self) -> ScanSnapshot:
+        scan = self.stamped()
+        repos = tuple(scan.repos())
+        return ScanSnapshot(repos, scan.fingerprint, scan.reread, scan.walk)

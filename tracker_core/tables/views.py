@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from tracker_core.access.policy import AccessPolicy
+from tracker_core.access.policy import AccessPolicy, Resolver
 from tracker_core.errors import TrackerError
 from tracker_core.flows.activity import ActivityEntry
 from tracker_core.flows.audit import AuditReport, Location
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.host.wire import Resource
 from tracker_core.remote.urls import RemoteProject
-from tracker_core.safe_text import clean_text
+from tracker_core.safe_text import DEFAULT_MAX_LEN, clean_text
 from tracker_core.tables import frames, palette
 from tracker_core.tables.palette import (
     CONNECTION_LABELS,
@@ -40,14 +40,24 @@ _FORMULA_START = r"^([=+\-@\t\r])"
 
 StatusFilter = palette.ResourceFilter
 
+# What clean_text may change: anything but printable ASCII, a space next to a space
+# or at either end, or text longer than its limit.
+_MAYBE_DIRTY = r"[^\x20-\x7e]|  |^ | $"
+
 
 def clean_column(column: pd.Series) -> pd.Series:
     """Host text made inert for display by :func:`~tracker_core.safe_text.clean_text`,
-    the one sanitizer every face uses (missing values stay missing). Each distinct
-    value is cleaned once: host columns repeat a few workspaces and labels."""
+    the one sanitizer every face uses (missing values stay missing). Only values it
+    would change are passed to it (printable ASCII, single-spaced and short, is
+    clean already), each distinct one once: 20,000 labels cost no Python loop."""
     text = column.astype("string")
-    distinct = text.dropna().unique()
-    return text.map({value: clean_text(value) for value in distinct}).astype("string")
+    suspect = text.str.contains(_MAYBE_DIRTY, regex=True) | (text.str.len() > DEFAULT_MAX_LEN)
+    suspect = suspect.fillna(False).astype(bool)
+    if not suspect.any():
+        return text
+    distinct = text[suspect].unique()
+    cleaned = text[suspect].map({value: clean_text(value) for value in distinct})
+    return text.mask(suspect, cleaned).astype("string")
 
 
 def _lower_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -181,14 +191,16 @@ def provider_health(inventories: Iterable[ProviderInventory]) -> pd.DataFrame:
 # --- repositories -------------------------------------------------------------------
 
 
-def write_refusal(policy: AccessPolicy, repo: Location) -> str | None:
+def write_refusal(
+    policy: AccessPolicy, repo: Location, resolver: Resolver | None = None
+) -> str | None:
     """Why ``policy`` would refuse a config write to ``repo`` (``None``: allowed). A
     git remote is written by a pushed branch: the role decides, git the permission."""
     try:
         if isinstance(repo, RemoteProject):
             policy.require_mutation("push bindings")
         else:
-            policy.require_writable(repo)
+            policy.require_writable(repo, resolver)
     except TrackerError as exc:
         return str(exc)
     return None
@@ -206,8 +218,9 @@ def repo_view(report: AuditReport, allowed_roots: Sequence[Path] | None) -> pd.D
     suffix = ("  " + detail).where(detail.str.len() > 0, "")
     frame.insert(0, "state_label", (pill.fillna("") + suffix).astype("string"))
     admin = AccessPolicy(role="admin", allowed_roots=allowed_roots)
+    folders = Resolver()  # the repos share their roots' folders: resolve those once
     frame["writable"] = pd.Series(
-        [write_refusal(admin, row.repo) is None for row in report.rows], dtype="bool"
+        [write_refusal(admin, row.repo, folders) is None for row in report.rows], dtype="bool"
     )
     return frame
 
