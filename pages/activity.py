@@ -6,6 +6,7 @@ from tracker_core.flows.activity import ActivityLog
 from tracker_core.tables import views
 from tracker_core.tables.names import relative_names
 from tracker_dashboard import entry, tab_session
+from tracker_dashboard.text import or_dash
 from tracker_dashboard.widgets import download_csv
 
 entry.require_app("pages/activity.py")
@@ -42,32 +43,27 @@ event = st.dataframe(
     key="activity_table",
     on_select="rerun",
     selection_mode="single-row",
-    column_order=[
-        "at",
-        "actor",
-        "action",
-        "result",
-        "name",
-        "provider",
-        "old_ref",
-        "new_ref",
-        "detail",
-    ],
+    # The refs and the path are in the selected row's panel below (and in the CSV): the
+    # table fits a 1280 px window with the sidebar open (820 px, 30 of them checkboxes).
+    column_order=["at", "actor", "action", "result", "name", "provider", "detail"],
     column_config={
-        "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=140),
-        "actor": st.column_config.TextColumn("Who", width=150),
-        "action": st.column_config.TextColumn("Action", width=80),
-        "name": st.column_config.TextColumn("Repository", width=180),
-        "provider": st.column_config.TextColumn("Provider", width=80),
-        "old_ref": st.column_config.TextColumn("Old ref", width=140),
-        "new_ref": st.column_config.TextColumn("New ref", width=140),
-        "result": st.column_config.TextColumn("Result", width=70),
-        "detail": st.column_config.TextColumn("Detail", width=220),
+        "at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm:ss", width=135),
+        "actor": st.column_config.TextColumn("Who", width=135),
+        "action": st.column_config.TextColumn("Action", width=70),
+        "result": st.column_config.TextColumn("Result", width=65),
+        "name": st.column_config.TextColumn("Repository", width=150),
+        "provider": st.column_config.TextColumn("Provider", width=75),
+        "detail": st.column_config.TextColumn("Detail", width=155),
     },
 )
+st.caption("Select a row to see its path, refs and whole detail.")
 for row in event.selection.rows:
     if 0 <= row < len(shown):
-        st.text(f"Path: {shown['repo'].iloc[row]}")  # plain text, never Markdown
+        chosen = shown.iloc[row]
+        st.text(  # plain text, never Markdown
+            f"Path: {chosen['repo']}\nOld ref: {or_dash(chosen['old_ref'])}\n"
+            f"New ref: {or_dash(chosen['new_ref'])}\nDetail: {or_dash(chosen['detail'])}"
+        )
 download_csv(
     shown,
     list(views.ACTIVITY_COLUMNS),

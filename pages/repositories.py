@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker_core.tables import palette, views
 from tracker_dashboard import entry, hostdown, loaders, selection, tab_session
-from tracker_dashboard.text import md_text
+from tracker_dashboard.text import md_text, or_dash
 from tracker_dashboard.widgets import download_csv, repo_key
 
 entry.require_app("pages/repositories.py")
@@ -16,6 +16,9 @@ repos = aud.repos
 
 LABELS = palette.REPO_STATE_LABELS
 KINDS = list(palette.REPO_STATES)
+# What the CSV holds; the table shows TABLE (it fits a 1280 px window, sidebar open),
+# and a selected repo's panel below it the rest.
+TABLE = ["state_label", "name", "provider", "display_label", "reason", "guidance"]
 SHOWN = [
     "state_label",
     "name",
@@ -75,20 +78,17 @@ st.dataframe(
     key="repos_table",
     row_height=35,
     placeholder="—",
-    column_config={
-        "state_label": st.column_config.TextColumn("State", width=190),
-        "name": st.column_config.TextColumn("Repository", width=150),
-        "provider": st.column_config.TextColumn("Provider", width=80),
-        "workspace": st.column_config.TextColumn("Workspace", width=130),
-        "display_label": st.column_config.TextColumn("Bound to", width=180),
-        "binding_ref": st.column_config.TextColumn("Binding ref", width=150),
-        "project_slug": st.column_config.TextColumn("Project slug", width=120),
-        "reason": st.column_config.TextColumn("Reason", width=260),
-        "guidance": st.column_config.TextColumn("Guidance", width=260),
-        "writable": st.column_config.CheckboxColumn("Writable", width=70),
-        "repo": st.column_config.TextColumn("Path", width=300),
+    column_order=TABLE,
+    column_config={  # 785 px with the row checkboxes' 30: the table is 820 px at 1280
+        "state_label": st.column_config.TextColumn("State", width=160),
+        "name": st.column_config.TextColumn("Repository", width=145),
+        "provider": st.column_config.TextColumn("Provider", width=75),
+        "display_label": st.column_config.TextColumn("Bound to", width=130),
+        "reason": st.column_config.TextColumn("Reason", width=140),
+        "guidance": st.column_config.TextColumn("Guidance", width=135),
     },
 )
+st.caption("Select rows to see their whole reason, guidance, binding and path below.")
 
 names = dict(zip(repos["repo"], repos["name"], strict=True))
 picked = selection.multiselect(
@@ -109,8 +109,17 @@ if picked:
         "pages/bind.py", label=f"Bind or re-bind {len(picked)} selected →", icon=":material/link:"
     )
 
-# The whole reason and guidance of the selected repos (the table cuts long text).
+# The whole reason and guidance of the selected repos (the table cuts long text), and
+# the columns the table leaves out.
 DETAILS_SHOWN = 5
+DETAIL_FIELDS = [
+    ("Bound to", "display_label"),
+    ("Workspace", "workspace"),
+    ("Project slug", "project_slug"),
+    ("Binding ref", "binding_ref"),
+]
+
+
 details = repos.set_index("repo")
 for path in picked[:DETAILS_SHOWN]:
     if path not in details.index:
@@ -121,6 +130,9 @@ for path in picked[:DETAILS_SHOWN]:
         st.text(f"{row['state_label']}  {row['name']}\n{path}")
         st.text(f"Reason: {row['reason'] or '—'}")
         st.text(f"Guidance: {row['guidance'] or '—'}")
+        fields = [f"{label}: {or_dash(row[column])}" for label, column in DETAIL_FIELDS]
+        fields.append(f"Writable here: {'yes' if row['writable'] else 'no'}")
+        st.text("\n".join(fields))
 if len(picked) > DETAILS_SHOWN:
     st.caption(f"Details of the first {DETAILS_SHOWN} selected repositories.")
 
@@ -133,14 +145,16 @@ if len(aud.unclaimed):
         aud.unclaimed,
         hide_index=True,
         key="unclaimed_table",
-        column_config={
-            "provider": st.column_config.TextColumn("Provider"),
-            "display_label": st.column_config.TextColumn("Resource"),
-            "workspace": st.column_config.TextColumn("Workspace"),
-            "project_slug": st.column_config.TextColumn("Project slug"),
-            "binding_ref": st.column_config.TextColumn("Binding ref"),
-            "status": st.column_config.TextColumn("Status"),
-            "bound_at": st.column_config.DatetimeColumn("Bound at", format="YYYY-MM-DD HH:mm"),
+        column_config={  # 800 px: fits the 820 px a 1280 px window leaves
+            "provider": st.column_config.TextColumn("Provider", width=75),
+            "display_label": st.column_config.TextColumn("Resource", width=140),
+            "workspace": st.column_config.TextColumn("Workspace", width=130),
+            "project_slug": st.column_config.TextColumn("Project slug", width=120),
+            "binding_ref": st.column_config.TextColumn("Binding ref", width=140),
+            "status": st.column_config.TextColumn("Status", width=70),
+            "bound_at": st.column_config.DatetimeColumn(
+                "Bound at", format="YYYY-MM-DD HH:mm", width=125
+            ),
         },
     )
     download_csv(

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import string
 
+import pandas as pd
+
 from tracker_core.safe_text import clean_text
 
 _PUNCT_RE = re.compile("([" + re.escape(string.punctuation) + "])")
@@ -26,3 +28,10 @@ def md_text(value: object, *, max_len: int = 500) -> str:
 def error_line(exc: BaseException) -> str:
     """An error's one-line message, safe for ``st.error``."""
     return md_text(str(exc) or type(exc).__name__)
+
+
+def or_dash(value: object) -> str:
+    """A table cell as plain text, "—" when it is empty or missing (for ``st.text``)."""
+    if value is None or value is pd.NA or value != value or value == "":  # NaN != NaN
+        return "—"
+    return str(value)

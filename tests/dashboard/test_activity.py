@@ -120,4 +120,10 @@ def test_repos_are_named_under_their_root_with_the_full_path_on_selection(
     assert not any(t.value.startswith("Path: ") for t in at.text)
     at.session_state["activity_table"] = {"selection": {"rows": [0], "columns": []}}
     at.run()
-    assert f"Path: {dash.path('mobile-app')}" in [t.value for t in at.text]
+    panel = next(t.value for t in at.text if t.value.startswith("Path: "))
+    # The table leaves out the path and the refs; the selected row's panel has them.
+    assert panel.splitlines()[:3] == [
+        f"Path: {dash.path('mobile-app')}",
+        "Old ref: —",
+        "New ref: srm_A",
+    ]

@@ -119,3 +119,19 @@ def test_a_selected_repo_shows_its_whole_reason_and_guidance(dash: Dashboard) ->
     assert f"Guidance: {row['guidance']}" in shown
     assert any(broken in t for t in shown)
     assert len(row["reason"]) > 60  # longer than the table's column shows
+
+
+def test_a_selected_repo_shows_the_binding_the_table_leaves_out(dash: Dashboard) -> None:
+    """The table keeps to what fits a 1280 px window; the panel of a selected repo
+    names its binding, workspace, slug and whether a write may go there."""
+    at = start(dash, "repositories")
+    at.multiselect(key="repo_pick").select(dash.path("my-project")).run()
+    assert_clean(at)
+    panel = next(t.value for t in at.text if t.value.startswith("Bound to: "))
+    assert panel.splitlines() == [
+        "Bound to: My Project (LINEAR-123)",
+        "Workspace: Acme Corp",
+        "Project slug: my-project",
+        f"Binding ref: {seed.MY_PROJECT.binding_ref}",
+        "Writable here: yes",
+    ]

@@ -148,7 +148,12 @@ def test_admin_rebinds_a_stale_repo_by_selecting_its_row(
         expect(cell(page, "rebind")).to_be_attached()
         cells = grid_texts(page)
         assert "rebind" in cells and PERSON in cells
-        assert written["binding_ref"] in cells and seed.DELETED_SEARCH.binding_ref in cells
+        # The refs are in the selected row's panel (the table fits 1280 px without them).
+        click_table_row(page, "activity_table", 0)
+        wait_for_run(page)
+        panel = page.get_by_text("Path: ").first
+        expect(panel).to_contain_text(f"Old ref: {seed.DELETED_SEARCH.binding_ref}")
+        expect(panel).to_contain_text(f"New ref: {written['binding_ref']}")
         shot(page, "activity")
     finally:
         page.close()
@@ -221,23 +226,59 @@ SIDEWAYS_OVERFLOW_JS = """el => {
 }"""
 
 
+def assert_tables_fit(page: Any, count: int) -> None:
+    """The page shows at least ``count`` tables and none of them scrolls sideways."""
+    expect = _expect()
+    frames = page.get_by_test_id("stDataFrame")
+    expect(frames.nth(count - 1)).to_be_attached()
+    for i in range(frames.count()):
+        frame = frames.nth(i)
+        expect(frame.locator("canvas").first).to_be_attached()
+        frame.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # the grid settles its layout after drawing
+        overflow = frame.evaluate(SIDEWAYS_OVERFLOW_JS)
+        width = frame.evaluate("el => el.clientWidth")
+        assert overflow <= 1, f"table {i} ({width} px wide) scrolls sideways by {overflow} px"
+
+
 def test_the_overview_tables_fit_a_1280_px_window(
     browser: Any, start_dashboard: Callable[[str], Dashboard]
 ) -> None:
-    expect = _expect()
     dash = start_dashboard("admin")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         open_page(page, dash, "", "Binding health by provider × workspace")
-        frames = page.get_by_test_id("stDataFrame")
-        expect(frames.nth(2)).to_be_attached()  # connectivity, per provider, per workspace
-        for i in range(frames.count()):
-            frame = frames.nth(i)
-            expect(frame.locator("canvas").first).to_be_attached()
-            frame.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)  # the grid settles its layout after drawing
-            overflow = frame.evaluate(SIDEWAYS_OVERFLOW_JS)
-            assert overflow <= 1, f"table {i} scrolls sideways by {overflow} px"
+        assert_tables_fit(page, 3)  # connectivity, per provider, per workspace
         shot(page, "overview-1280")
+    finally:
+        page.close()
+
+
+def test_the_repositories_and_activity_tables_fit_a_1280_px_window(
+    browser: Any, start_dashboard: Callable[[str], Dashboard], host: HostHandle, tmp_path: Path
+) -> None:
+    dash = start_dashboard("admin")
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    cli = Cli(
+        url=host.url,
+        team=host.team,
+        token=host.admin_token,
+        home=home,
+        extra_env={"SK_TRACKER_ACTIVITY_LOG": str(dash.activity_log)},
+    )
+    done = cli.run(
+        "bind", "--provider", "linear", "--select", "1", "--repo", dash.path("mobile-app")
+    )
+    assert done.code == 0, done  # an Activity row with a path, refs and a detail
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_page(page, dash, "repositories", "Host mappings not found locally")
+        assert_tables_fit(page, 2)  # the repos, the unclaimed host mappings
+        shot(page, "repositories-1280")
+        open_page(page, dash, "activity", "Who bound, re-bound or upgraded")
+        _expect()(cell(page, "mobile-app")).to_be_attached()
+        assert_tables_fit(page, 1)
+        shot(page, "activity-1280")
     finally:
         page.close()
