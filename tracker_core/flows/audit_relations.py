@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from tracker_core.flows.audit_rows import AuditRow, FoundRepo
+from tracker_core.flows.audit_rows import AuditRow, FoundRepo, bind_command
 from tracker_core.local.git_facts import GitFacts
 from tracker_core.local.grouping import Relation, relate
 from tracker_core.local.scan import LocalRepo
@@ -16,21 +16,22 @@ from tracker_core.remote.urls import RemoteProject
 
 
 def new_identity_hint(row: AuditRow) -> str:
-    provider = row.provider or "<provider>"
     if isinstance(row.repo, RemoteProject):
         # A remote bind keeps the identity on file, so the fresh one is made in a clone.
         project = row.repo
         folder = project.remote.repo_name
         inside = f"/{project.subpath}" if project.subpath else ""
+        command = bind_command(
+            row.provider, before=f" --repo {folder}{inside}", after=" --new-identity"
+        )
         return (
             f"if this repository is the copy: git clone {project.url} {folder}, run "
-            f"sk-tracker bind --repo {folder}{inside} --provider {provider} --new-identity "
-            f"in it, then commit and push {project.config_path} "
+            f"{command} in it, then commit and push {project.config_path} "
             "(gives it its own project identity and binds it; the other project is not touched)"
         )
+    command = bind_command(row.provider, before=f" --repo {row.repo}", after=" --new-identity")
     return (
-        "in the repo that is the copy, run: "
-        f"sk-tracker bind --repo {row.repo} --provider {provider} --new-identity "
+        f"in the repo that is the copy, run: {command} "
         "(gives it its own project identity and binds it; the other project is not touched)"
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tracker_core.host.wire import Mapping
 from tracker_core.local.scan import LocalRepo
 from tracker_core.local.walk import WalkReport
+from tracker_core.providers import PROVIDERS
 from tracker_core.remote.scan import RemoteRepo
 from tracker_core.remote.urls import RemoteProject
 
@@ -98,17 +99,31 @@ class UpgradeResult:
     name: str = ""  # the repo's name under its root
 
 
+def bind_command(provider: str | None, *, before: str = "", after: str = "") -> str:
+    """``sk-tracker bind{before} --provider P{after}``, ready to run as printed. When
+    the provider is not known (nothing in the config says it), the choice is said in
+    words instead of a placeholder that would not run if pasted."""
+    if provider:
+        return f"sk-tracker bind{before} --provider {provider}{after}"
+    return f"sk-tracker bind{before}{after} --provider and one of: {', '.join(PROVIDERS)}"
+
+
+def bind_hint(verb: str, provider: str | None, *, before: str = "", after: str = "") -> str:
+    """``{verb} with: <command>``; without a provider, the same in words (no ``with:``,
+    so nothing takes the words for a command to extend)."""
+    joiner = " with: " if provider else " with "
+    return f"{verb}{joiner}{bind_command(provider, before=before, after=after)}"
+
+
 def rebind_hint(provider: str | None) -> str:
-    return f"re-bind with: sk-tracker bind --provider {provider or '<provider>'}"
+    return bind_hint("re-bind", provider)
 
 
 def remote_bind_command(project: RemoteProject, provider: str | None, ref: str | None) -> str:
     """The command that binds a remote project (``ref``, when given) on a pushed branch."""
     path = f" --path {project.subpath}" if project.subpath else ""
     chosen = f" --bind-ref {ref}" if ref else ""
-    return (
-        f"sk-tracker bind --provider {provider or '<provider>'} --repo {project.url}{path}{chosen}"
-    )
+    return bind_command(provider, after=f" --repo {project.url}{path}{chosen}")
 
 
 def base_row(local: FoundRepo) -> AuditRow:
@@ -141,7 +156,7 @@ def base_row(local: FoundRepo) -> AuditRow:
             provider=tracker.provider if tracker else None,
             project_uuid=uuid,
             reason="no tracker binding",
-            guidance=rebind_hint(tracker.provider if tracker else None).replace("re-bind", "bind"),
+            guidance=bind_hint("bind", tracker.provider if tracker else None),
         )
     return AuditRow(
         repo=local.path,
@@ -197,5 +212,5 @@ def classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
         row,
         state="legacy",
         reason="slug-only config; the host has no mapping for this slug",
-        guidance=rebind_hint(row.provider).replace("re-bind", "bind"),
+        guidance=bind_hint("bind", row.provider),
     )

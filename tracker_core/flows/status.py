@@ -18,6 +18,7 @@ from tracker_core.config.config_io import load_config, write_tracker
 from tracker_core.config.config_model import TrackerProjectConfig
 from tracker_core.errors import BindError, NoInstallationError, TrackerError, UsageError
 from tracker_core.flows.audit import AuditRow, audit_repos
+from tracker_core.flows.audit_rows import bind_hint
 from tracker_core.flows.discovery import no_installation_guidance
 from tracker_core.flows.upgrades import upgrade_changes
 from tracker_core.host.client import HostClient
@@ -64,10 +65,8 @@ class ProviderInstallation:
 def configured_provider(config: TrackerProjectConfig, provider: str | None) -> str:
     tracker = config.tracker
     if tracker is None or not tracker.is_configured or tracker.provider is None:
-        hint = f" --provider {provider}" if provider else " --provider <provider>"
-        raise NotConfiguredError(
-            f"{config.repo} has no tracker binding; bind it with: sk-tracker bind{hint}"
-        )
+        hint = bind_hint("bind it", provider)
+        raise NotConfiguredError(f"{config.repo} has no tracker binding; {hint}")
     if provider is not None and normalize_provider(provider) != tracker.provider:
         raise UsageError(
             f"{config.repo} is bound to {tracker.provider}, not {normalize_provider(provider)}"

@@ -16,6 +16,7 @@ from tests.support.services import make_service
 from tracker_core import TrackerService, load_config
 from tracker_core.config.identity import ProjectIdentity
 from tracker_core.local.scan import scan_roots
+from tracker_core.providers import PROVIDERS
 from tracker_host import seed
 from tracker_host.demo_repos import write_demo_repos
 
@@ -44,6 +45,11 @@ def test_demo_repos_get_every_state(service: TrackerService, tmp_path: Path) -> 
     assert "apply-upgrades" in legacy.guidance
     stale = next(r for r in report.rows if r.repo.name == "search-indexer")
     assert "sk-tracker bind --provider linear" in stale.guidance
+    # No provider in the config: the choice in words, never a placeholder to paste.
+    unbound = next(r for r in report.rows if r.repo.name == "mobile-app")
+    assert unbound.guidance == (
+        "bind with sk-tracker bind --provider and one of: " + ", ".join(PROVIDERS)
+    )
     assert report.needs_action
     # Host mappings no local repo claims are listed separately.
     unclaimed = {(u.provider, u.mapping.binding_ref) for u in report.unclaimed}

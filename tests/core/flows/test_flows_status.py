@@ -147,8 +147,15 @@ def test_binding_made_stale_with_dev_controls(
 
 def test_unbound_repo_status_says_how_to_bind(service: TrackerService, tmp_path: Path) -> None:
     repo = make_repo(tmp_path, "plain", COMMON)
-    with pytest.raises(NotConfiguredError, match="sk-tracker bind"):
+    with pytest.raises(NotConfiguredError) as unknown:
         service.project_status(repo)
+    assert str(unknown.value) == (
+        f"{repo} has no tracker binding; bind it with sk-tracker bind --provider and one "
+        "of: linear, jira, github, gitlab, azure_devops"
+    )
+    with pytest.raises(NotConfiguredError) as chosen:
+        service.project_status(repo, provider="jira")
+    assert str(chosen.value).endswith("bind it with: sk-tracker bind --provider jira")
 
 
 def _dead_port() -> int:
