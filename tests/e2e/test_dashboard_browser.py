@@ -77,6 +77,19 @@ def grid_texts(page: Any) -> list[str]:
     return page.locator("[role='gridcell']").all_inner_texts()
 
 
+def cli_logging_to(dash: Dashboard, host: HostHandle, tmp_path: Path) -> Cli:
+    """The CLI as the demo sets it up: an admin writing the dashboard's activity log."""
+    home = tmp_path / "cli-home"
+    home.mkdir()
+    return Cli(
+        url=host.url,
+        team=host.team,
+        token=host.admin_token,
+        home=home,
+        extra_env={"SK_TRACKER_ACTIVITY_LOG": str(dash.activity_log)},
+    )
+
+
 def tracker(dash: Dashboard, name: str) -> dict[str, Any]:
     return yaml.safe_load(dash.config(name)).get("tracker") or {}
 
@@ -189,15 +202,7 @@ def test_a_cli_bind_shows_on_the_activity_page(
     shows what it did, named by the person who did it."""
     expect = _expect()
     dash = start_dashboard("admin")
-    home = tmp_path / "cli-home"
-    home.mkdir()
-    cli = Cli(
-        url=host.url,
-        team=host.team,
-        token=host.admin_token,
-        home=home,
-        extra_env={"SK_TRACKER_ACTIVITY_LOG": str(dash.activity_log)},
-    )
+    cli = cli_logging_to(dash, host, tmp_path)
     mobile = dash.path("mobile-app")
     done = cli.run("bind", "--provider", "linear", "--select", "1", "--repo", mobile)
     assert done.code == 0, done
@@ -258,15 +263,7 @@ def test_the_repositories_and_activity_tables_fit_a_1280_px_window(
     browser: Any, start_dashboard: Callable[[str], Dashboard], host: HostHandle, tmp_path: Path
 ) -> None:
     dash = start_dashboard("admin")
-    home = tmp_path / "cli-home"
-    home.mkdir()
-    cli = Cli(
-        url=host.url,
-        team=host.team,
-        token=host.admin_token,
-        home=home,
-        extra_env={"SK_TRACKER_ACTIVITY_LOG": str(dash.activity_log)},
-    )
+    cli = cli_logging_to(dash, host, tmp_path)
     done = cli.run(
         "bind", "--provider", "linear", "--select", "1", "--repo", dash.path("mobile-app")
     )
