@@ -71,7 +71,7 @@ table_state = st.session_state.get("repos_table")
 if table_state is None or sorted(table_state["selection"]["rows"]) != wanted:
     st.session_state["repos_table"] = {"selection": {"rows": wanted, "columns": []}}
 st.dataframe(
-    shown[SHOWN],
+    shown[[c for c in SHOWN if c != "writable"]],  # checked for a selected repo, below
     hide_index=True,
     on_select=_table_selected,
     selection_mode="multi-row",
@@ -131,12 +131,22 @@ for path in picked[:DETAILS_SHOWN]:
         st.text(f"Reason: {row['reason'] or '—'}")
         st.text(f"Guidance: {row['guidance'] or '—'}")
         fields = [f"{label}: {or_dash(row[column])}" for label, column in DETAIL_FIELDS]
-        fields.append(f"Writable here: {'yes' if row['writable'] else 'no'}")
+        writable = aud.writable([path], current.allowed_roots)[0]
+        fields.append(f"Writable here: {'yes' if writable else 'no'}")
         st.text("\n".join(fields))
 if len(picked) > DETAILS_SHOWN:
     st.caption(f"Details of the first {DETAILS_SHOWN} selected repositories.")
 
-download_csv(shown, SHOWN, file_name="repositories.csv", key="repos_csv", label="Download CSV")
+download_csv(
+    shown,
+    SHOWN,
+    file_name="repositories.csv",
+    key="repos_csv",
+    label="Download CSV",
+    complete=lambda frame: frame.assign(
+        writable=aud.writable(frame["repo"], current.allowed_roots)
+    ),
+)
 
 st.subheader("Host mappings not found locally")
 st.caption("Bindings on the host that no repository under the roots claims.")

@@ -168,7 +168,7 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
                 icon=":material/error:",
             )
             return
-        writable = bool(shown["writable"])
+        writable = views.writable([row.repo], session.allowed_roots)[0]
         if not writable:
             st.warning("Outside the allowed roots: read-only here.", icon=":material/lock:")
         left, right = st.columns(2)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -34,7 +35,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker_core.errors import HostUnavailableError, TrackerError
-from tracker_core.flows.audit import AuditReport
+from tracker_core.flows.audit import AuditReport, Location
 from tracker_core.flows.discovery import ProviderInventory
 from tracker_core.flows.offline import offline_audit
 from tracker_core.flows.service import TrackerService
@@ -99,6 +100,12 @@ class Audit:
             else relative_name(str(repo), [])
         )
 
+    def writable(self, repos: Iterable[str], allowed_roots: Sequence[Path]) -> list[bool]:
+        """``views.writable`` for ``repos`` (as the ``repo`` column names them): checked
+        for the repos a page shows or acts on, not for all of them at every audit."""
+        where: dict[str, Location] = {str(row.repo): row.repo for row in self.report.rows}
+        return views.writable([where.get(r) or Path(r) for r in repos], allowed_roots)
+
     def row(self, repo: str) -> int | None:
         """Position of ``repo`` (its path as text) in ``report.rows``."""
         for i, row in enumerate(self.report.rows):
@@ -131,7 +138,6 @@ def _audit(
     host: str,
     team: str,
     roots: tuple[str, ...],
-    allowed: tuple[str, ...],
     fingerprint: tuple[str, tuple[tuple[str, str | None, str | None], ...]],
     _service: TrackerService,
     _scan: StampedScan,
@@ -145,7 +151,9 @@ def _audit(
         raise HostUnavailableError(next(iter(report.provider_errors.values())))
     return Audit(
         report=report,
-        repos=views.repo_view(report, [Path(a) for a in allowed]),
+        # ``writable`` is worked out for the repos a page shows or acts on, per session
+        # (``views.writable``): the audit is the same for every session of the team.
+        repos=views.repo_view(report, None, with_writable=False),
         unclaimed=views.unclaimed_view(report),
         fetched_at=datetime.now(UTC),
     )
@@ -201,7 +209,7 @@ def audit(session: DashboardSession) -> Audit:
         report = offline_audit(found, f"host unreachable: {session.host_down}")
         return Audit(
             report=report,
-            repos=views.repo_view(report, list(session.allowed_roots)),
+            repos=views.repo_view(report, None, with_writable=False),
             unclaimed=views.unclaimed_view(report),
             fetched_at=datetime.now(UTC),
         )
@@ -209,7 +217,6 @@ def audit(session: DashboardSession) -> Audit:
         session.host,
         session.team,
         roots + session.remote_roots,
-        tuple(str(a) for a in session.allowed_roots),
         (scan.key, tuple(_remote_stamp(r) for r in remotes)),
         session.service,
         scan,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,16 +39,22 @@ def repo_key(repo: str) -> str:
 
 
 def download_csv(
-    frame: pd.DataFrame, columns: Sequence[str], *, file_name: str, key: str, label: str
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    file_name: str,
+    key: str,
+    label: str,
+    complete: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
     """A CSV download of exactly ``frame[columns]`` (the rows and columns shown).
     The CSV is made only when the button is clicked, so a rerun of a page showing
-    20,000 rows does not pay for it."""
+    20,000 rows does not pay for it; so are the columns ``complete`` adds."""
     shown = frame
     wanted = list(columns)
 
     def make() -> bytes:
-        return views.csv_bytes(shown, wanted)
+        return views.csv_bytes(shown if complete is None else complete(shown), wanted)
 
     st.download_button(
         label,

@@ -35,7 +35,10 @@ def test_every_repo_with_state_reason_and_guidance(dash: Dashboard, role: str) -
     assert "sk-tracker bind --provider linear" in table.loc["search-indexer", "guidance"]
     assert "never overwrites" in table.loc["broken-config", "guidance"]
     assert table.loc["my-project", "binding_ref"] == seed.MY_PROJECT.binding_ref
-    assert table["writable"].all()  # the roots are the allowed roots
+    assert "writable" not in table  # checked for the repos selected or exported only
+    exported = pd.read_csv(io.BytesIO(dash.download("repositories.csv")))
+    assert len(exported) == len(dash.repos)
+    assert exported["writable"].all()  # the roots are the allowed roots
     assert table.loc["my-project", "repo"] == dash.path("my-project")
 
 

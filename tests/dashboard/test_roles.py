@@ -3,8 +3,10 @@ and the mutating code paths refuse a viewer even when called directly."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
@@ -49,6 +51,7 @@ def test_viewer_role_comes_from_the_host_not_the_setting(dash: Dashboard) -> Non
 
 
 VIEWER_SCRIPT = """
+import io
 from pathlib import Path
 
 import streamlit as st
@@ -108,8 +111,11 @@ def test_writes_only_under_the_allowed_roots(dash: Dashboard, tmp_path: Path) ->
     at = start(dash)
     assert any("outside the allowed roots" in t.value for t in at.sidebar.text)
     goto(at, "repositories")
-    assert not frame_with(at, "state_label", "writable")["writable"].any()
+    exported = pd.read_csv(io.BytesIO(dash.download("repositories.csv")))
+    assert len(exported) == len(dash.repos)
+    assert not exported["writable"].any()
     at.multiselect(key="repo_pick").select(dash.path("mobile-app")).run()
+    assert any("Writable here: no" in t.value for t in at.text)
     goto(at, "bind")
     key = dash.key("mobile-app")
     assert any("Outside the allowed roots" in w.value for w in at.warning)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker_core.local.scan import LocalRepo, ScanMemo, read_found
-from tracker_core.local.walk import CONFIG, Found, WalkReport, walk_roots
+from tracker_core.local.walk import CONFIG, ConfigProbe, Found, WalkReport, walk_roots
 
 FileStamp = tuple[int, int, int] | None  # (mtime_ns, size, inode); None: no file
 Fingerprint = tuple[tuple[str, FileStamp], ...]
@@ -57,10 +57,12 @@ class StampedScan:
         cache: RepoScanCache,
         items: tuple[tuple[Found, FileStamp], ...],
         walk: WalkReport,
+        fresh: bool = False,
     ) -> None:
         self._cache = cache
         self._items = items
         self.walk = walk
+        self._fresh = fresh  # stamped by the walk itself: its look at each config holds
         self.fingerprint: Fingerprint = tuple((str(f.path), stamp) for f, stamp in items)
         self.reread = 0  # configs parsed so far by repos()
         self._memo = ScanMemo()  # what this scan works out once for many projects
@@ -71,7 +73,8 @@ class StampedScan:
 
     def repos(self) -> Iterator[LocalRepo]:
         for found, stamp in self._items:
-            local, parsed = self._cache.read(found, stamp, self._memo)
+            probe = found.probe if self._fresh else None
+            local, parsed = self._cache.read(found, stamp, self._memo, probe)
             self.reread += parsed
             yield local
 
@@ -94,23 +97,32 @@ class RepoScanCache:
 
     def stamped(self) -> StampedScan:
         with self._lock:
-            if self._found is None:
+            found = self._found
+            fresh = found is None
+            if found is None:
                 walked = walk_roots(self.roots)
-                self._found = [(f, os.path.join(f.path, CONFIG)) for f in walked.projects]
+                found = self._found = [(f, os.path.join(f.path, CONFIG)) for f in walked.projects]
                 self._walk = walked.report
-            # Stamp before reading: a write racing the read shows up next time.
-            items = tuple((found, _stamp(config)) for found, config in self._found)
+            # Stamp before reading: a write racing the read shows up next time. A walk
+            # just made has looked at every config: that look is the stamp, and the
+            # read needs no second one (one pass over the disk, as the library's scan).
+            items = tuple(
+                (f, f.probe.stamp if fresh and f.probe else _stamp(config)) for f, config in found
+            )
             for gone in set(self._entries) - {f.path for f, _ in items}:
                 del self._entries[gone]
-            return StampedScan(self, items, self._walk)
+            return StampedScan(self, items, self._walk, fresh)
 
-    def read(self, found: Found, stamp: FileStamp, memo: ScanMemo) -> tuple[LocalRepo, bool]:
-        """The repo as its config stood at ``stamp``; whether it was parsed now."""
+    def read(
+        self, found: Found, stamp: FileStamp, memo: ScanMemo, probe: ConfigProbe | None = None
+    ) -> tuple[LocalRepo, bool]:
+        """The repo as its config stood at ``stamp``; whether it was parsed now.
+        ``probe``: the walk's look at the config, when it was taken just now."""
         with self._lock:
             cached = self._entries.get(found.path)
         if cached is not None and cached[0] == stamp:
             return cached[1], False
-        local = read_found(found, self.roots, memo)
+        local = read_found(found, self.roots, memo, probe)
         with self._lock:
             self._entries[found.path] = (stamp, local)
         return local, True

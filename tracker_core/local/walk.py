@@ -35,11 +35,13 @@ class ConfigProbe:
     """What one ``lstat`` of a project's config says, so that reading it right after
     needs no further look: whether it is reached through a symlink (``.kittify`` or
     the file), its mtime (through the link; None when nothing is there) and whether
-    it is a regular file (what makes the folder a project)."""
+    it is a regular file (what makes the folder a project); ``stamp``: its mtime,
+    size and inode, as a scan cache keys it (None when nothing is there)."""
 
     linked: bool
     mtime_ns: int | None
     is_file: bool
+    stamp: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,9 @@ def probe_config(folder: str, kittify_linked: bool | None = None) -> ConfigProbe
             st = os.stat(path)
         except OSError:
             return ConfigProbe(True, None, False)
-        return ConfigProbe(True, st.st_mtime_ns, stat.S_ISREG(st.st_mode))
-    return ConfigProbe(kittify_linked, st.st_mtime_ns, stat.S_ISREG(st.st_mode))
+        kittify_linked = True
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return ConfigProbe(kittify_linked, st.st_mtime_ns, stat.S_ISREG(st.st_mode), stamp)
 
 
 class _RootWalk:

@@ -206,10 +206,21 @@ def write_refusal(
     return None
 
 
-def repo_view(report: AuditReport, allowed_roots: Sequence[Path] | None) -> pd.DataFrame:
+def writable(repos: Iterable[Location], allowed_roots: Sequence[Path] | None) -> list[bool]:
+    """Whether a config write to each of ``repos`` is within ``allowed_roots``, for an
+    admin (the check every write makes again, right before it writes)."""
+    admin = AccessPolicy(role="admin", allowed_roots=allowed_roots)
+    folders = Resolver()  # the repos share their roots' folders: resolve those once
+    return [write_refusal(admin, repo, folders) is None for repo in repos]
+
+
+def repo_view(
+    report: AuditReport, allowed_roots: Sequence[Path] | None, *, with_writable: bool = True
+) -> pd.DataFrame:
     """Every audited repo (``frames.AUDIT_COLUMNS``), host text cleaned, plus
-    ``state_label`` (a status pill with the state's reason code) and ``writable``
-    (whether a config write to it is within ``allowed_roots``, for an admin)."""
+    ``state_label`` (a status pill with the state's reason code) and, unless
+    ``with_writable`` is false, ``writable`` (see ``writable``: a check of every
+    repo's folders, which a view showing one repo at a time makes for that one)."""
     frame = frames.audit_frame(report)
     for name in _AUDIT_TEXT:
         frame[name] = clean_column(frame[name])
@@ -217,11 +228,10 @@ def repo_view(report: AuditReport, allowed_roots: Sequence[Path] | None) -> pd.D
     detail = frame["state"].str.extract(r"^[^:]*:(.*)$", expand=False).fillna("")
     suffix = ("  " + detail).where(detail.str.len() > 0, "")
     frame.insert(0, "state_label", (pill.fillna("") + suffix).astype("string"))
-    admin = AccessPolicy(role="admin", allowed_roots=allowed_roots)
-    folders = Resolver()  # the repos share their roots' folders: resolve those once
-    frame["writable"] = pd.Series(
-        [write_refusal(admin, row.repo, folders) is None for row in report.rows], dtype="bool"
-    )
+    if with_writable:
+        frame["writable"] = pd.Series(
+            writable((row.repo for row in report.rows), allowed_roots), dtype="bool"
+        )
     return frame
 
 

@@ -63,3 +63,31 @@ def test_a_broken_config_is_reported_and_cached_like_any_other(tmp_path: Path) -
     (local,) = cache.snapshot().repos
     assert local.config is None and local.error is not None
     assert cache.snapshot().reread == 0
+
+
+def test_the_walk_stamps_linked_configs_as_a_later_look_does(tmp_path: Path) -> None:
+    """The first snapshot takes its stamps from the walk's own look at each config;
+    a later one stats them again: a config reached through a link (the file or its
+    ``.kittify`` folder) must stamp the same both ways, or it is parsed every time."""
+    root = tmp_path / "repos"
+    shared = tmp_path / "shared"
+    (shared / "kittify").mkdir(parents=True)
+    mapped_repo(root, seed.MY_PROJECT)
+    source = root / "my-project" / ".kittify" / "config.yaml"
+    linked_file = make_repo(root, "linked-file", None)
+    (linked_file / ".kittify").mkdir()
+    (shared / "config.yaml").write_bytes(source.read_bytes())
+    (linked_file / ".kittify" / "config.yaml").symlink_to(shared / "config.yaml")
+    linked_folder = make_repo(root, "linked-folder", None)
+    (shared / "kittify" / "config.yaml").write_bytes(source.read_bytes())
+    (linked_folder / ".kittify").symlink_to(shared / "kittify")
+    cache = RepoScanCache([root, shared])
+    first = cache.snapshot()
+    assert sorted(r.path.name for r in first.repos) == [
+        "linked-file",
+        "linked-folder",
+        "my-project",
+    ]
+    again = cache.snapshot()
+    assert again.reread == 0
+    assert again.fingerprint == first.fingerprint
