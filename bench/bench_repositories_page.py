@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from common import Figure, main_for
-from page_runs import dashboard, problems, time_page
+from page_runs import dashboard, problems, rerun_figure, time_page
 from workload import PROVIDERS
 
 from tracker_core.flows.audit import audit
@@ -64,16 +64,7 @@ def run(tiny: bool = False) -> list[Figure]:
             f"included), median of {repeat}, each right after the library's discovery + "
             f"audit of the same repos; median ratio {times.over_paired:.2f}x",
         ),
-        Figure(
-            name=f"{what} rerun",
-            measured=times.rerun,
-            unit="s",
-            baseline=times.first,
-            baseline_label="(first render)",
-            target=f"< {RERUN_TARGET} s, no HTTP",
-            passed=times.rerun < RERUN_TARGET and times.rerun_requests == 0,
-            note=f"{times.rerun_requests} HTTP requests on the reruns",
-        ),
+        rerun_figure(what, times, RERUN_TARGET),
     ]
 
 

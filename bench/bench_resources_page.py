@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from common import Figure, main_for, median_time
-from page_runs import dashboard, problems, time_page
+from page_runs import dashboard, problems, rerun_figure, time_page
 from workload import PROVIDERS
 
 from tracker_core.flows.discovery import discover_all
@@ -48,16 +48,7 @@ def run(tiny: bool = False) -> list[Figure]:
             passed=times.first < FIRST_TARGET,
             note="AppTest of app.py, a new session on cold caches (sign-in and sidebar included)",
         ),
-        Figure(
-            name=f"{what} cached rerun",
-            measured=times.rerun,
-            unit="s",
-            baseline=times.first,
-            baseline_label="(first render)",
-            target=f"< {RERUN_TARGET} s, no HTTP",
-            passed=times.rerun < RERUN_TARGET and times.rerun_requests == 0,
-            note=f"{times.rerun_requests} HTTP requests on the reruns",
-        ),
+        rerun_figure(f"{what} cached", times, RERUN_TARGET),
     ]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from unittest import mock
 
 import httpx
-from common import BenchHost, clock, reference_host
+from common import BenchHost, Figure, clock, reference_host
 from workload import installation, mappings_needed, write_repos
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -181,3 +181,17 @@ def time_page(
         times.paired = statistics.median(pairs)
         times.over_paired = statistics.median(f / p for f, p in zip(firsts, pairs, strict=True))
     return times
+
+
+def rerun_figure(what: str, times: PageTimes, target: float) -> Figure:
+    """A page's rerun against its first render: under ``target`` seconds, no request."""
+    return Figure(
+        name=f"{what} rerun",
+        measured=times.rerun,
+        unit="s",
+        baseline=times.first,
+        baseline_label="(first render)",
+        target=f"< {target} s, no HTTP",
+        passed=times.rerun < target and times.rerun_requests == 0,
+        note=f"{times.rerun_requests} HTTP requests on the reruns",
+    )
