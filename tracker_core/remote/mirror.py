@@ -20,7 +20,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +37,10 @@ CHECKED_FILE = "sk-tracker-checked"  # its mtime: when the remote was last asked
 CONFIG_NAME = ".kittify/config.yaml"
 _BLOB_MODES = {b"100644", b"100755"}
 _SYMLINK = "config is a symlink in the repository"
+# ``git daemon`` listens with a backlog of 5: a connection beyond the sixth waiting to
+# be accepted is dropped by the kernel and retried a whole second later. Change
+# checks are short enough to pile up, so at most this many run against one daemon.
+CHECKS_PER_GIT_DAEMON = 5
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,21 @@ class MirrorCache:
     def __init__(self, root: Path, fresh_for: float = 0.0) -> None:
         self.root = Path(root).expanduser()
         self.fresh_for = max(0.0, fresh_for)
+        self._gates: dict[str, threading.BoundedSemaphore] = {}
+        self._gates_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _checking(self, remote: RemoteUrl) -> Iterator[None]:
+        """Held while asking ``remote`` where its branch is (see CHECKS_PER_GIT_DAEMON)."""
+        if remote.scheme != "git":
+            yield
+            return
+        with self._gates_lock:
+            gate = self._gates.setdefault(
+                remote.host, threading.BoundedSemaphore(CHECKS_PER_GIT_DAEMON)
+            )
+        with gate:
+            yield
 
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
@@ -103,7 +124,8 @@ class MirrorCache:
         ref = f"refs/heads/{branch}"
         head = _read_ref(git_dir, ref)
         if not cloned:
-            now = remote_head(remote, ref, git_dir, routing or read_routing())
+            with self._checking(remote):
+                now = remote_head(remote, ref, git_dir, routing or read_routing())
             fetched = now is None or now != head
         if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"

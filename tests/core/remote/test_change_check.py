@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
 import time
 from pathlib import Path
 
@@ -196,3 +198,71 @@ def test_the_window_is_a_setting_off_by_default(
     monkeypatch.setenv("SK_TRACKER_REMOTE_FRESHNESS", "-1")
     with pytest.raises(ValidationError):
         Settings()
+
+
+class CountingRelay:
+    """A TCP relay in front of a git daemon, slow to pass connections on: each waits a
+    moment first, like a connection queued on a busy daemon. It counts how many wait
+    at once (each is counted before our side can have had an answer on it)."""
+
+    def __init__(self, upstream: int) -> None:
+        self.upstream = upstream
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = int(self.listener.getsockname()[1])
+        self.waiting = self.most = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        with self.lock:
+            self.waiting += 1
+            self.most = max(self.most, self.waiting)
+        time.sleep(0.05)
+        with self.lock:
+            self.waiting -= 1
+        with client, socket.create_connection(("127.0.0.1", self.upstream)) as server:
+            back = threading.Thread(target=_pump, args=(server, client), daemon=True)
+            back.start()
+            _pump(client, server)
+            back.join()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def test_change_checks_keep_within_what_one_git_daemon_can_queue(
+    git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    # git daemon listens with a backlog of 5: more checks at once than it can queue
+    # would be dropped by the kernel and retried a second later.
+    names = [f"acme/r{i:02d}" for i in range(16)]
+    for name in names:
+        make_bare(git_daemon.root, name, {".kittify/config.yaml": ALPHA})
+    relay = CountingRelay(git_daemon.port)
+    try:
+        urls = [f"git://127.0.0.1:{relay.port}/{name}.git" for name in names]
+        cache = MirrorCache(tmp_path / "mirrors")
+        assert scan_remotes(urls, cache, max_workers=8).cloned == 16
+        relay.most = 0
+        warm = scan_remotes(urls, cache, max_workers=8)
+    finally:
+        relay.close()
+    assert slugs(warm.repos) == ["alpha"] * 16 and warm.fetched == 0
+    assert 1 < relay.most <= 5
