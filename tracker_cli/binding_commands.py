@@ -84,7 +84,7 @@ def bind(
         typer.Option(
             "--project-uuid",
             help="With --bind-ref: the project identity an earlier bind gave the host but "
-            "could not write (that bind prints the whole command).",
+            "could not write or push (that bind prints the whole command).",
         ),
     ] = None,
     select: Annotated[
@@ -153,8 +153,6 @@ def bind(
     if project_uuid is not None and bind_ref is None:
         raise fail("--project-uuid goes with --bind-ref", EXIT_USAGE)
     remote = parse_location(repo, path) if repo is not None and is_remote(repo) else None
-    if remote is not None and project_uuid is not None:
-        raise fail("--project-uuid goes with a local --repo folder", EXIT_USAGE)
     if remote is None and (path is not None or push_to_default):
         raise fail("--path and --push-to-default go with a git remote --repo URL", EXIT_USAGE)
     folder = find_repo(Path(repo) if repo is not None else None) if remote is None else None
@@ -215,6 +213,7 @@ def bind(
                 choose=choose,
                 confirm_rebind=confirm_rebind,
                 push_to_default=push_to_default,
+                project_uuid=project_uuid,
             )
             if pushed.status == "declined":
                 terminal.note(declined())

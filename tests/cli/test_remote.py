@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,34 @@ def test_a_refused_push_is_one_line_with_the_finishing_command(
     line = result.one_error_line()
     assert "main is protected" in line
     assert f"finish with: sk-tracker bind --provider linear --repo {url} --bind-ref srm_" in line
+
+
+def test_the_printed_finishing_command_works_for_a_config_without_an_identity(
+    cli: Cli, git_daemon: GitDaemon, git_user_env: Path
+) -> None:
+    """The bind gave the project a new identity; the push was refused. Pasting the
+    printed command must bind the same identity (a later run would make up another,
+    which the host binding does not belong to) and push it on a branch."""
+    bare = make_bare(
+        git_daemon.root,
+        "acme/fresh",
+        {".kittify/config.yaml": "vcs: {type: git}\n"},
+        protect_main=True,
+    )
+    url = git_daemon.url("acme/fresh")
+    refused = cli.run("bind", "-p", "linear", "--repo", url, "--select", "1", "--push-to-default")
+    assert refused.code == 1
+    line = refused.one_error_line()
+    finish = shlex.split(line.split("finish with: ", 1)[1])
+    assert finish[:2] == ["sk-tracker", "bind"] and "--project-uuid" in finish
+    ref = finish[finish.index("--bind-ref") + 1]
+    uuid = finish[finish.index("--project-uuid") + 1]
+
+    done = cli.run(*finish[1:])
+    assert done.code == 0, done
+    pushed = git("show", "sk-tracker/bind-fresh:.kittify/config.yaml", cwd=bare)
+    assert f"binding_ref: {ref}" in pushed and f"uuid: {uuid}" in pushed
+    assert pushed.startswith("vcs: {type: git}\n")
 
 
 def test_path_without_a_remote_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ says of its claim. Rows are plain data every face renders (CLI, dashboard, noteb
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,11 +120,17 @@ def rebind_hint(provider: str | None) -> str:
     return bind_hint("re-bind", provider)
 
 
-def remote_bind_command(project: RemoteProject, provider: str | None, ref: str | None) -> str:
-    """The command that binds a remote project (``ref``, when given) on a pushed branch."""
-    path = f" --path {project.subpath}" if project.subpath else ""
-    chosen = f" --bind-ref {ref}" if ref else ""
-    return bind_command(provider, after=f" --repo {project.url}{path}{chosen}")
+def remote_bind_command(
+    project: RemoteProject, provider: str | None, ref: str | None, project_uuid: str | None = None
+) -> str:
+    """The command that binds a remote project (``ref``, when given, and the identity
+    an earlier bind made for it) on a pushed branch."""
+    path = f" --path {shlex.quote(project.subpath)}" if project.subpath else ""
+    chosen = f" --bind-ref {shlex.quote(ref)}" if ref else ""
+    identity = f" --project-uuid {project_uuid}" if project_uuid else ""
+    return bind_command(
+        provider, after=f" --repo {shlex.quote(project.url)}{path}{chosen}{identity}"
+    )
 
 
 def base_row(local: FoundRepo) -> AuditRow:

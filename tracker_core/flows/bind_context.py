@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 import uuid as uuid_mod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -97,22 +97,40 @@ def prepare(
             f"{config.path}: not bound because it is reached through a symlink "
             "(bind the real repo instead)"
         )
-    wanted = _checked_uuid(project_uuid) if project_uuid is not None else None
-    if config.project is not None and not new_identity:
-        identity, created = config.project, False
-        if wanted is not None and identity.uuid != wanted:
-            raise BindError(
-                f"{config.path} already holds project {identity.uuid}, not {wanted}; "
-                f"bind it afresh: sk-tracker bind --provider {name} "
-                f"--repo {shlex.quote(str(repo))}"
-            )
-    else:
-        identity, created = derive_identity(repo), True
-        if wanted is not None:
-            identity = replace(identity, uuid=wanted)
+    identity, created = settle_identity(
+        config,
+        lambda: derive_identity(repo),
+        project_uuid,
+        new_identity=new_identity,
+        afresh=f"sk-tracker bind --provider {name} --repo {shlex.quote(str(repo))}",
+    )
     if identity.repo_slug is None:
         identity = identity.with_repo_slug(git_remote_slug(repo))
     return BindContext(Path(repo), name, config, identity, created, new_identity)
+
+
+def settle_identity(
+    config: TrackerProjectConfig,
+    derive: Callable[[], ProjectIdentity],
+    project_uuid: str | None,
+    *,
+    new_identity: bool = False,
+    afresh: str,
+) -> tuple[ProjectIdentity, bool]:
+    """(identity, made by this bind): the file's, else ``derive()``'s, whose uuid is
+    ``project_uuid`` when given (finishing an earlier bind that derived it). A file
+    holding another identity than ``project_uuid`` is a ``BindError`` naming the
+    ``afresh`` command."""
+    wanted = _checked_uuid(project_uuid) if project_uuid is not None else None
+    if config.project is not None and not new_identity:
+        if wanted is not None and config.project.uuid != wanted:
+            raise BindError(
+                f"{config.path} already holds project {config.project.uuid}, not {wanted}; "
+                f"bind it afresh: {afresh}"
+            )
+        return config.project, False
+    identity = derive()
+    return (replace(identity, uuid=wanted) if wanted is not None else identity), True
 
 
 def _checked_uuid(text: str) -> str:

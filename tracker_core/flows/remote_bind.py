@@ -20,6 +20,7 @@ from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
 from tracker_core.errors import BindError, PushRejectedError, RemoteError, UsageError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.audit import remote_bind_command
+from tracker_core.flows.bind_context import settle_identity
 from tracker_core.flows.binding import (
     BindContext,
     BindOutcome,
@@ -64,20 +65,27 @@ def _config(project: RemoteProject, data: bytes | None) -> TrackerProjectConfig:
 
 
 def prepare_remote(
-    mirrors: MirrorCache, project: RemoteProject, provider: str
+    mirrors: MirrorCache,
+    project: RemoteProject,
+    provider: str,
+    *,
+    project_uuid: str | None = None,
 ) -> tuple[Mirror, BindContext]:
     """Fetch the remote and read the project's config from its default branch; the
-    identity is the file's, else a fresh one (slug from the repo or folder name)."""
+    identity is the file's, else a fresh one (slug from the repo or folder name),
+    with ``project_uuid`` as its uuid when finishing a bind that derived it."""
     name = normalize_provider(provider)
     # A bind writes on top of the branch as it is now, never as a window remembers it.
     mirror = mirrors.sync(project.remote, window=False)
     config = _config(project, read_file(mirror, project))
-    if config.project is not None:
-        identity, created = config.project, False
-    else:
+
+    def derive() -> ProjectIdentity:
         base = project.subpath.rsplit("/", 1)[-1] if project.subpath else project.remote.repo_name
-        identity = ProjectIdentity(str(uuid_mod.uuid4()), kebab_case(base), node_id())
-        created = True
+        return ProjectIdentity(str(uuid_mod.uuid4()), kebab_case(base), node_id())
+
+    identity, created = settle_identity(
+        config, derive, project_uuid, afresh=remote_bind_command(project, name, None)
+    )
     if identity.repo_slug is None:
         identity = identity.with_repo_slug(project.remote.path)
     return mirror, BindContext(Path(project.name), name, config, identity, created)
@@ -111,13 +119,17 @@ def bind_remote(
     choose: ChooseFn | None = None,
     confirm_rebind: ConfirmFn | bool = False,
     push_to_default: bool = False,
+    project_uuid: str | None = None,
     policy: AccessPolicy = ADMIN_ANYWHERE,
     activity: ActivityLog | None = None,
 ) -> RemoteBindOutcome:
-    """Bind a remote project and push the config change (see the module doc)."""
+    """Bind a remote project and push the config change (see the module doc);
+    ``project_uuid`` (with ``bind_ref``) finishes a bind whose push was refused."""
     check_choice(bind_ref, select, resource)
+    if project_uuid is not None and bind_ref is None:
+        raise UsageError("a project uuid goes with a binding ref (--bind-ref)")
     policy.require_mutation("push bindings")
-    mirror, ctx = prepare_remote(mirrors, project, provider)
+    mirror, ctx = prepare_remote(mirrors, project, provider, project_uuid=project_uuid)
     if not rebind_agreed(client, ctx, confirm_rebind):
         return RemoteBindOutcome(project, ctx.declined())
     where = str(project)  # the activity log names it host/org/repo[/path] from this
@@ -147,7 +159,8 @@ def bind_remote(
     )
     message = commit_message(ctx, project, result.binding_ref, result.display_label)
     branch = mirror.branch if push_to_default else f"{BRANCH_PREFIX}{ctx.identity.slug}"
-    finish = remote_bind_command(project, ctx.provider, result.binding_ref)
+    made = ctx.identity.uuid if ctx.identity_created else None
+    finish = remote_bind_command(project, ctx.provider, result.binding_ref, made)
     try:
         commit = commit_file(mirror, project.config_path, text.encode("utf-8"), message)
         push(mirror, commit, branch)

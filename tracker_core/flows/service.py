@@ -214,6 +214,7 @@ class TrackerService(Closing):
         choose: binding.ChooseFn | None = None,
         confirm_rebind: binding.ConfirmFn | bool = False,
         push_to_default: bool = False,
+        project_uuid: str | None = None,
     ) -> remote_bind.RemoteBindOutcome:
         """Bind a project of a git remote and push the change on its own branch."""
         return remote_bind.bind_remote(
@@ -227,6 +228,7 @@ class TrackerService(Closing):
             choose=choose,
             confirm_rebind=confirm_rebind,
             push_to_default=push_to_default,
+            project_uuid=project_uuid,
             policy=self.policy,
             activity=self.activity,
         )
