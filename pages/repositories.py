@@ -81,11 +81,11 @@ st.dataframe(
     column_order=TABLE,
     column_config={  # 785 px with the row checkboxes' 30: the table is 820 px at 1280
         "state_label": st.column_config.TextColumn("State", width=160),
-        "name": st.column_config.TextColumn("Repository", width=145),
+        "name": st.column_config.TextColumn("Repository", width=200),
         "provider": st.column_config.TextColumn("Provider", width=75),
         "display_label": st.column_config.TextColumn("Bound to", width=130),
-        "reason": st.column_config.TextColumn("Reason", width=140),
-        "guidance": st.column_config.TextColumn("Guidance", width=135),
+        "reason": st.column_config.TextColumn("Reason", width=115),
+        "guidance": st.column_config.TextColumn("Guidance", width=105),
     },
 )
 st.caption("Select rows to see their whole reason, guidance, binding and path below.")

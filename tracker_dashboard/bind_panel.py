@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker_core.flows import bind_host, binding
+from tracker_core.flows.remote_bind import bind_branch
 from tracker_core.host.wire import Candidate, ResolveResult
 from tracker_core.providers import PROVIDERS
 from tracker_core.remote.urls import RemoteProject
@@ -184,11 +185,11 @@ def repo_panel(session: DashboardSession, aud: Audit, inv: Inventory, repo: str)
         )
         with guard():
             if isinstance(row.repo, RemoteProject):
-                st.caption(
-                    "A git remote: the change is committed on a branch "
-                    "sk-tracker/bind-<project> and pushed, never to the default branch."
-                )
                 ctx = session.service.prepare_remote(row.repo, provider)
+                st.caption(
+                    f"A git remote: the change is committed on branch {md_text(bind_branch(ctx))} "
+                    "and pushed, never to the default branch."
+                )
             else:
                 ctx = binding.prepare(row.repo, provider)
             choice: actions.BindChoice | None = None

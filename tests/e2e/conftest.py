@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +106,7 @@ class StartDashboard(Protocol):
         against: HostHandle | None = None,
         token: str | None = None,
         secrets: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Dashboard: ...
 
 
@@ -115,9 +116,10 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
 
     Keywords: ``against`` another host than the ``host`` fixture's, ``token`` instead
     of the role's, ``secrets`` the text of the server's ``secrets.toml`` (``{port}``
-    is the server's port). Each server runs in a folder of its own with its own HOME
-    and reads exactly that secrets file (none by default), so neither the developer's
-    ``~/.streamlit`` nor a ``.streamlit/secrets.toml`` in the checkout reaches it.
+    is the server's port), ``env`` more environment for the server. Each server runs
+    in a folder of its own with its own HOME and reads exactly that secrets file (none
+    by default), so neither the developer's ``~/.streamlit`` nor a
+    ``.streamlit/secrets.toml`` in the checkout reaches it.
     """
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -127,6 +129,7 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
         against: HostHandle | None = None,
         token: str | None = None,
         secrets: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> Dashboard:
         target = against or host
         name = f"{role}-{len(procs)}"
@@ -141,8 +144,8 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
         secrets_file = work / ".streamlit" / "secrets.toml"
         if secrets is not None:
             secrets_file.write_text(secrets.replace("{port}", str(port)), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SK_TRACKER_")}
-        env.update(
+        server_env = {k: v for k, v in os.environ.items() if not k.startswith("SK_TRACKER_")}
+        server_env.update(
             HOME=str(home),
             SPEC_KITTY_SAAS_URL=target.url,
             SK_TRACKER_TOKEN=token
@@ -153,6 +156,7 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
             SK_TRACKER_SETTINGS_FILE=str(work / "no-settings.toml"),
             SK_TRACKER_UPGRADE_ON_READ="false",
         )
+        server_env.update(env or {})
         log_file = work / "streamlit.log"
         cmd = [
             sys.executable,
@@ -174,7 +178,9 @@ def start_dashboard(host: HostHandle, tmp_path: Path) -> Iterator[StartDashboard
             str(secrets_file),
         ]
         with log_file.open("wb") as out:
-            proc = subprocess.Popen(cmd, env=env, cwd=work, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                cmd, env=server_env, cwd=work, stdout=out, stderr=subprocess.STDOUT
+            )
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         wait_healthy(f"{url}/_stcore/health", proc, log_file)

@@ -91,6 +91,11 @@ def prepare_remote(
     return mirror, BindContext(Path(project.name), name, config, identity, created)
 
 
+def bind_branch(ctx: BindContext) -> str:
+    """The branch a remote bind pushes (unless it goes to the default branch)."""
+    return f"{BRANCH_PREFIX}{ctx.identity.slug}"
+
+
 def commit_message(ctx: BindContext, project: RemoteProject, ref: str, label: str | None) -> str:
     previous = ctx.existing.binding_ref if ctx.existing else None
     lines = [
@@ -158,7 +163,7 @@ def bind_remote(
         ctx.config, changes, project=ctx.identity if ctx.identity_created else None
     )
     message = commit_message(ctx, project, result.binding_ref, result.display_label)
-    branch = mirror.branch if push_to_default else f"{BRANCH_PREFIX}{ctx.identity.slug}"
+    branch = mirror.branch if push_to_default else bind_branch(ctx)
     made = ctx.identity.uuid if ctx.identity_created else None
     finish = remote_bind_command(project, ctx.provider, result.binding_ref, made)
     try:
