@@ -37,8 +37,9 @@ def audit(
     *,
     host: HostOptions,
 ) -> None:
-    """Audit every repo under ROOT… (folders and git remotes) against the host; exit 1
-    if any needs action."""
+    """Audit every repo under ROOT… (folders and git remotes) against the host.
+
+    Exits 1 if any repo needs action."""
     from tracker_core.errors import TrackerError
     from tracker_core.flows.audit import after_upgrades, split_roots
 

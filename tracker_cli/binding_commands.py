@@ -136,8 +136,9 @@ def bind(
     *,
     host: HostOptions,
 ) -> None:
-    """Bind this repo (or a project of a git remote) to a tracker resource: exact match
-    → auto-bind, else choose."""
+    """Bind this repo (or a project of a git remote) to a tracker resource.
+
+    An exact match on the host is bound at once; otherwise you choose a candidate."""
     from rich.text import Text
 
     from tracker_core.config.config_model import TrackerSection
