@@ -138,6 +138,29 @@ def test_the_printed_finishing_command_works_for_a_config_without_an_identity(
     assert pushed.startswith("vcs: {type: git}\n")
 
 
+def test_a_stale_remotes_advice_run_as_printed_fixes_that_remote(
+    cli: Cli, git_daemon: GitDaemon, git_user_env: Path, demo: dict[str, bytes], tmp_path: Path
+) -> None:
+    """Pasted from another folder (a checkout of something else), the advice binds the
+    remote it was printed for, not the folder's repo."""
+    bare = make_bare(
+        git_daemon.root, "acme/search", {".kittify/config.yaml": demo["search-indexer"]}
+    )
+    url = git_daemon.url("acme/search")
+    [row] = cli.run("audit", "--json", url).json()["repos"]
+    assert row["state"] == "stale:mapping_deleted"
+    command = shlex.split(row["guidance"].split("re-bind with: ", 1)[1])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    git("init", "-q", cwd=elsewhere)
+
+    done = cli.run(*command[1:], "--yes", "--select", "1", cwd=elsewhere)
+    assert done.code == 0, done
+    pushed = git("show", "sk-tracker/bind-search-indexer:.kittify/config.yaml", cwd=bare)
+    assert row["binding_ref"] not in pushed and "binding_ref: srm_" in pushed
+    assert not (elsewhere / ".kittify").exists()
+
+
 def test_path_without_a_remote_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     result = cli.run("bind", "-p", "linear", "--repo", str(tmp_path), "--path", "sub")
     assert result.code == 2

@@ -221,7 +221,7 @@ class _Audit:
             row,
             state=f"stale:{reason}",
             reason=result.guidance or f"binding {row.binding_ref} is not valid ({reason})",
-            guidance=rebind_hint(row.provider),
+            guidance=rebind_hint(row.provider, row.repo),
         )
 
     def report(self, walk: WalkReport | None = None) -> AuditReport:

@@ -116,8 +116,17 @@ def bind_hint(verb: str, provider: str | None, *, before: str = "", after: str =
     return f"{verb}{joiner}{bind_command(provider, before=before, after=after)}"
 
 
-def rebind_hint(provider: str | None) -> str:
-    return bind_hint("re-bind", provider)
+def remote_flags(repo: Location) -> str:
+    """`` --repo URL [--path SUB]`` for a git remote's project, whose command runs from
+    anywhere; nothing for a folder (its command runs in the repo, as the row names it)."""
+    if not isinstance(repo, RemoteProject):
+        return ""
+    path = f" --path {shlex.quote(repo.subpath)}" if repo.subpath else ""
+    return f" --repo {shlex.quote(repo.url)}{path}"
+
+
+def rebind_hint(provider: str | None, repo: Location) -> str:
+    return bind_hint("re-bind", provider, after=remote_flags(repo))
 
 
 def remote_bind_command(
@@ -125,12 +134,9 @@ def remote_bind_command(
 ) -> str:
     """The command that binds a remote project (``ref``, when given, and the identity
     an earlier bind made for it) on a pushed branch."""
-    path = f" --path {shlex.quote(project.subpath)}" if project.subpath else ""
     chosen = f" --bind-ref {shlex.quote(ref)}" if ref else ""
     identity = f" --project-uuid {project_uuid}" if project_uuid else ""
-    return bind_command(
-        provider, after=f" --repo {shlex.quote(project.url)}{path}{chosen}{identity}"
-    )
+    return bind_command(provider, after=f"{remote_flags(project)}{chosen}{identity}")
 
 
 def base_row(local: FoundRepo) -> AuditRow:
@@ -163,7 +169,9 @@ def base_row(local: FoundRepo) -> AuditRow:
             provider=tracker.provider if tracker else None,
             project_uuid=uuid,
             reason="no tracker binding",
-            guidance=bind_hint("bind", tracker.provider if tracker else None),
+            guidance=bind_hint(
+                "bind", tracker.provider if tracker else None, after=remote_flags(local.path)
+            ),
         )
     return AuditRow(
         repo=local.path,
@@ -185,14 +193,14 @@ def classify_ref(row: AuditRow, mapping: Mapping) -> AuditRow:
             row,
             state=f"stale:{reason}",
             reason=f"binding {row.binding_ref} is {mapping.status} on the host",
-            guidance=rebind_hint(row.provider),
+            guidance=rebind_hint(row.provider, row.repo),
         )
     if row.project_uuid and mapping.project_uuid and mapping.project_uuid != row.project_uuid:
         return replace(
             row,
             state="stale:project_mismatch",
             reason=f"binding {row.binding_ref} belongs to another project",
-            guidance=rebind_hint(row.provider),
+            guidance=rebind_hint(row.provider, row.repo),
         )
     return replace(
         row,
@@ -203,6 +211,13 @@ def classify_ref(row: AuditRow, mapping: Mapping) -> AuditRow:
     )
 
 
+def upgrade_hint(repo: Location, provider: str | None, ref: str) -> str:
+    """A local legacy config is upgraded by the audit; a remote one by a pushed bind."""
+    if isinstance(repo, RemoteProject):
+        return f"apply with: {remote_bind_command(repo, provider, ref)}"
+    return "apply with: sk-tracker audit --apply-upgrades"
+
+
 def classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
     mapping = by_slug.get(row.project_slug or "")
     if mapping is not None:
@@ -210,7 +225,7 @@ def classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
             row,
             state="legacy",
             reason=f"slug-only config; the host knows {mapping.binding_ref} (upgrade pending)",
-            guidance="apply with: sk-tracker audit --apply-upgrades",
+            guidance=upgrade_hint(row.repo, row.provider, mapping.binding_ref),
             pending_ref=mapping.binding_ref,
             display_label=mapping.display_label,
             provider_context=dict(mapping.provider_context),
@@ -219,5 +234,5 @@ def classify_legacy(row: AuditRow, by_slug: dict[str, Mapping]) -> AuditRow:
         row,
         state="legacy",
         reason="slug-only config; the host has no mapping for this slug",
-        guidance=bind_hint("bind", row.provider),
+        guidance=bind_hint("bind", row.provider, after=remote_flags(row.repo)),
     )

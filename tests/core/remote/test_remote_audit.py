@@ -56,6 +56,20 @@ def test_remote_projects_get_the_same_states_as_local_ones(
     assert f"{platform}#services/billing" in repos and search in repos
     legacy = next(r for r in report.rows if r.kind == "legacy")
     assert isinstance(legacy.repo, RemoteProject)
+    # Every fix names the remote: run from a folder, a command without --repo would
+    # act on that folder's repo instead.
+    advice = {r.repo.name: r.guidance for r in report.rows}
+    assert advice[f"{host}/acme/search"].endswith(
+        f"re-bind with: sk-tracker bind --provider linear --repo {search}"
+    )
+    assert (
+        f"sk-tracker bind --repo {platform} --path apps/mobile --provider and one of"
+        in (advice[f"{host}/acme/platform/apps/mobile"])
+    )
+    assert advice[f"{host}/acme/platform/services/billing"] == (
+        f"apply with: sk-tracker bind --provider linear --repo {platform} "
+        f"--path services/billing --bind-ref {legacy.pending_ref}"
+    )
     # The upgrade of a remote is a pushed bind: it says how, and writes nothing.
     [result] = service.apply_upgrades(report)
     assert not result.ok and result.error is not None
