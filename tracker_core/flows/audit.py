@@ -37,6 +37,7 @@ from tracker_core.flows.audit_rows import (
     base_row,
     classify_legacy,
     classify_ref,
+    note_waiting_bind,
     rebind_hint,
     remote_bind_command,
 )
@@ -244,7 +245,10 @@ class _Audit:
                 future.cancel()
             raise
         assert self._index is not None
-        rows = apply_relations(self._rows, self._repos)
+        noted = [
+            note_waiting_bind(r, local) for r, local in zip(self._rows, self._repos, strict=True)
+        ]
+        rows = apply_relations(noted, self._repos)
         return AuditReport(
             rows,
             self._index.unclaimed(rows),

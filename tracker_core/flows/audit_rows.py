@@ -186,6 +186,21 @@ def base_row(local: FoundRepo) -> AuditRow:
     )
 
 
+def note_waiting_bind(row: AuditRow, local: FoundRepo) -> AuditRow:
+    """A remote project that needs a bind while a branch of an earlier bind of it is on
+    the remote: merging that branch is the fix (binding again would push another)."""
+    waiting = local.waiting if isinstance(local, RemoteRepo) else None
+    if waiting is None or row.kind not in ("unbound", "stale", "legacy"):
+        return row
+    link = f" ({waiting.review_url})" if waiting.review_url else ""
+    return replace(
+        row,
+        reason=f"{row.reason}; branch {waiting.branch} from an earlier bind is on the remote",
+        guidance=f"merge {waiting.branch} into {waiting.into} to finish that bind{link}; "
+        f"or {row.guidance}",
+    )
+
+
 def classify_ref(row: AuditRow, mapping: Mapping) -> AuditRow:
     if mapping.status in STALE_REASONS:
         reason = STALE_REASONS[mapping.status]

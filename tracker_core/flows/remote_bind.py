@@ -16,7 +16,7 @@ from pathlib import Path
 from tracker_core.access.policy import ADMIN_ANYWHERE, AccessPolicy
 from tracker_core.config.config_io import config_path, parse_config_bytes, render_tracker_update
 from tracker_core.config.config_model import TrackerProjectConfig
-from tracker_core.config.identity import ProjectIdentity, kebab_case, node_id
+from tracker_core.config.identity import ProjectIdentity, node_id
 from tracker_core.errors import BindError, PushRejectedError, RemoteError, UsageError
 from tracker_core.flows.activity import ActivityLog
 from tracker_core.flows.audit import remote_bind_command
@@ -36,7 +36,9 @@ from tracker_core.host.client import HostClient
 from tracker_core.host.wire import Resource
 from tracker_core.providers import normalize_provider
 from tracker_core.remote.mirror import Mirror, MirrorCache
-from tracker_core.remote.push import BRANCH_PREFIX, commit_file, push, read_file, review_url
+from tracker_core.remote.probe import bind_branch_name
+from tracker_core.remote.push import commit_file, push, read_file, review_url
+from tracker_core.remote.scan import derived_slug
 from tracker_core.remote.urls import RemoteProject
 
 
@@ -80,8 +82,7 @@ def prepare_remote(
     config = _config(project, read_file(mirror, project))
 
     def derive() -> ProjectIdentity:
-        base = project.subpath.rsplit("/", 1)[-1] if project.subpath else project.remote.repo_name
-        return ProjectIdentity(str(uuid_mod.uuid4()), kebab_case(base), node_id())
+        return ProjectIdentity(str(uuid_mod.uuid4()), derived_slug(project), node_id())
 
     identity, created = settle_identity(
         config, derive, project_uuid, afresh=remote_bind_command(project, name, None)
@@ -93,7 +94,7 @@ def prepare_remote(
 
 def bind_branch(ctx: BindContext) -> str:
     """The branch a remote bind pushes (unless it goes to the default branch)."""
-    return f"{BRANCH_PREFIX}{ctx.identity.slug}"
+    return bind_branch_name(ctx.identity.slug)
 
 
 def commit_message(ctx: BindContext, project: RemoteProject, ref: str, label: str | None) -> str:

@@ -5,7 +5,7 @@ and trees only, no checkout. Each sync fetches that branch, lists every
 ``.kittify/config.yaml`` in its tree (nested projects too) and downloads only those
 blobs, in one request. A small state file in the mirror remembers the last head and
 the configs' bytes. Before fetching, a warm sync asks the remote where its branch
-points now (``probe.remote_head``): when that is the head already mirrored, there is
+points now (``probe.remote_refs``): when that is the head already mirrored, there is
 no fetch, no clone and no blob, and the configs come from the state file.
 """
 
@@ -26,16 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tracker_core.config.config_io import MAX_CONFIG_BYTES
 from tracker_core.errors import RemoteError
+from tracker_core.remote.bare import config_entries, default_branch, read_blobs, read_ref
 from tracker_core.remote.git import run_git
-from tracker_core.remote.probe import Routing, read_routing, remote_head
+from tracker_core.remote.probe import BRANCH_PREFIX, Routing, read_routing, remote_refs
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
 STATE_FILE = "sk-tracker-state.json"
-CHECKED_FILE = "sk-tracker-checked"  # its mtime: when the remote was last asked or fetched
-CONFIG_NAME = ".kittify/config.yaml"
-_BLOB_MODES = {b"100644", b"100755"}
+# Its mtime: when the remote was last asked; its text: the bind branches it had then.
+CHECKED_FILE = "sk-tracker-checked"
 _SYMLINK = "config is a symlink in the repository"
 # ``git daemon`` listens with a backlog of 5: a connection beyond the sixth waiting to
 # be accepted is dropped by the kernel and retried a whole second later. Change
@@ -64,6 +63,7 @@ class Mirror:
     checked_at: float = 0.0  # when the remote was last asked (time.time())
     from_window: bool = False  # not asked now: asked within the freshness window
     blobs_fetched: int = 0  # config blobs downloaded by this sync
+    bind_branches: tuple[str, ...] = ()  # sk-tracker/bind-* branches on the remote
 
     @property
     def ref(self) -> str:
@@ -120,13 +120,14 @@ class MirrorCache:
         if not (git_dir / "HEAD").is_file():
             self._clone(remote, git_dir)
             cloned = True
-        branch = _default_branch(git_dir)
+        branch = default_branch(git_dir)
         ref = f"refs/heads/{branch}"
-        head = _read_ref(git_dir, ref)
-        if not cloned:
-            with self._checking(remote):
-                now = remote_head(remote, ref, git_dir, routing or read_routing())
-            fetched = now is None or now != head
+        head = read_ref(git_dir, ref)
+        # Asked after a clone too: the clone brings the default branch alone, and the
+        # bind branches waiting on the remote are part of the answer.
+        with self._checking(remote):
+            now = remote_refs(remote, ref, git_dir, routing or read_routing())
+        fetched = not cloned and (now.head is None or now.head != head)
         if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
             # No follow-up processes (maintenance, forced-update scan).
@@ -144,10 +145,13 @@ class MirrorCache:
                 ],
                 cwd=git_dir,
             )
-        head = _read_ref(git_dir, ref)
+        head = read_ref(git_dir, ref)
         if head is None:
             raise RemoteError(f"{remote.name} has no branch {branch}")
-        return Mirror(remote, git_dir, branch, head, cloned, fetched, _mark_checked(git_dir))
+        checked = _mark_checked(git_dir, now.bind_branches)
+        return Mirror(
+            remote, git_dir, branch, head, cloned, fetched, checked, bind_branches=now.bind_branches
+        )
 
     def fresh(self, remote: RemoteUrl) -> Mirror | None:
         """The mirror as it is, when the remote was asked within the freshness window
@@ -157,13 +161,21 @@ class MirrorCache:
         if time.time() - checked >= self.fresh_for:
             return None
         try:
-            branch = _default_branch(git_dir)
+            branch = default_branch(git_dir)
         except RemoteError:
             return None
-        head = _read_ref(git_dir, f"refs/heads/{branch}")
+        head = read_ref(git_dir, f"refs/heads/{branch}")
         if head is None:
             return None
-        return Mirror(remote, git_dir, branch, head, checked_at=checked, from_window=True)
+        return Mirror(
+            remote,
+            git_dir,
+            branch,
+            head,
+            checked_at=checked,
+            from_window=True,
+            bind_branches=_checked_branches(git_dir),
+        )
 
     def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -200,7 +212,7 @@ class MirrorCache:
             cached = _from_state(mirror, saved)
             if cached is not None:
                 return mirror, cached
-        entries = _config_entries(mirror)
+        entries = config_entries(mirror.git_dir, mirror.head)
         # Blobs downloaded by an earlier sync are in the mirror already.
         known = {c.get("oid") for c in saved if isinstance(c, dict)}
         wanted = sorted({oid for _, oid, ok in entries if ok and oid not in known})
@@ -222,7 +234,7 @@ class MirrorCache:
                 stdin="".join(f"{oid}\n" for oid in wanted).encode(),
             )
         readable = sorted({oid for _, oid, ok in entries if ok})
-        contents = _read_blobs(mirror.git_dir, readable)
+        contents = read_blobs(mirror.git_dir, readable)
         blobs = [
             ConfigBlob(RemoteProject(mirror.remote, sub), oid, contents.get(oid) if ok else None)
             for sub, oid, ok in entries
@@ -241,18 +253,6 @@ def _with_fetched(mirror: Mirror, count: int) -> Mirror:
     return replace(mirror, blobs_fetched=count)
 
 
-# Read without running git: a warm sync of an unchanged remote runs no git at all
-# (git://) or one ls-remote.
-def _default_branch(git_dir: Path) -> str:
-    try:
-        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
-        head = ""
-    if not head.startswith("ref: refs/heads/"):
-        raise RemoteError(f"the mirror in {git_dir.name} has no default branch")
-    return head.removeprefix("ref: refs/heads/")
-
-
 def _checked_at(git_dir: Path) -> float:
     try:
         return (git_dir / CHECKED_FILE).stat().st_mtime
@@ -260,74 +260,39 @@ def _checked_at(git_dir: Path) -> float:
         return 0.0
 
 
-def _mark_checked(git_dir: Path) -> float:
+def _checked_branches(git_dir: Path) -> tuple[str, ...]:
+    """The bind branches the remote had when last asked (kept in the marker)."""
+    try:
+        names = json.loads((git_dir / CHECKED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    if not isinstance(names, list):
+        return ()
+    return tuple(n for n in names if isinstance(n, str) and n.startswith(BRANCH_PREFIX))
+
+
+def remember_bind_branch(git_dir: Path, branch: str) -> None:
+    """Note a bind branch this tool just pushed, for audits read within the freshness
+    window; the marker keeps its time (when the remote was asked)."""
+    marker = git_dir / CHECKED_FILE
+    try:
+        times = marker.stat()
+        names = sorted({*_checked_branches(git_dir), branch})
+        marker.write_text(json.dumps(names), encoding="utf-8")
+        os.utime(marker, ns=(times.st_atime_ns, times.st_mtime_ns))
+    except OSError:  # only a shortcut: the next audit that asks the remote learns it
+        pass
+
+
+def _mark_checked(git_dir: Path, bind_branches: tuple[str, ...]) -> float:
     now = time.time()
     marker = git_dir / CHECKED_FILE
     try:
-        marker.touch()
+        marker.write_text(json.dumps(list(bind_branches)), encoding="utf-8")
         os.utime(marker, (now, now))
     except OSError:  # only a shortcut for the window: the next audit asks again
         pass
     return now
-
-
-def _read_ref(git_dir: Path, ref: str) -> str | None:
-    """A ref's commit id: its loose file, else its line in ``packed-refs``."""
-    try:
-        return (git_dir / ref).read_text(encoding="utf-8").strip()
-    except OSError:
-        pass
-    try:
-        packed = (git_dir / "packed-refs").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in packed.splitlines():
-        oid, _, name = line.partition(" ")
-        if name == ref:
-            return oid
-    return None
-
-
-def _config_entries(mirror: Mirror) -> list[tuple[str, str, bool]]:
-    """(project folder, blob id, is a regular file) for each config on the head."""
-    listing = run_git(["ls-tree", "-r", "-z", "--full-tree", mirror.head], cwd=mirror.git_dir)
-    found: list[tuple[str, str, bool]] = []
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw_path = record.partition(b"\t")
-        path = raw_path.decode("utf-8", "surrogateescape")
-        if path != CONFIG_NAME and not path.endswith("/" + CONFIG_NAME):
-            continue
-        mode, kind, oid = meta.split(b" ")
-        if kind != b"blob":
-            continue
-        sub = path[: -len(CONFIG_NAME)].rstrip("/")
-        found.append((sub, oid.decode(), mode in _BLOB_MODES))
-    return sorted(found)
-
-
-def _read_blobs(git_dir: Path, oids: list[str]) -> dict[str, bytes | None]:
-    """Blob contents by id (``None`` for one over the size limit)."""
-    if not oids:
-        return {}
-    out = run_git(
-        ["cat-file", "--batch"], cwd=git_dir, stdin="".join(f"{o}\n" for o in oids).encode()
-    )
-    contents: dict[str, bytes | None] = {}
-    pos = 0
-    for oid in oids:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) < 3:
-            contents[oid] = None
-            continue
-        size = int(header[2])
-        data = out[pos : pos + size]
-        pos += size + 1
-        contents[oid] = data if size <= MAX_CONFIG_BYTES else None
-    return contents
 
 
 def _load_state(git_dir: Path) -> dict[str, object]:

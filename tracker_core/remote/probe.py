@@ -1,5 +1,6 @@
 """Has a remote's branch moved since the mirror last fetched it? One cheap question
-per remote, asked before any fetch.
+per remote, asked before any fetch. The same answer lists the remote's
+``sk-tracker/bind-*`` branches: binds pushed there and not merged yet.
 
 For ``git://`` remotes the question is asked in git's own wire protocol (v2
 ``ls-refs`` of the one branch the mirror follows) over a socket from this process:
@@ -26,6 +27,31 @@ from tracker_core.remote.urls import RemoteUrl
 
 CONNECT_TIMEOUT = 10.0
 _GIT_PORT = 9418
+BRANCH_PREFIX = "sk-tracker/bind-"  # the branches a remote bind pushes
+_BIND_REFS = f"refs/heads/{BRANCH_PREFIX}"
+
+
+def bind_branch_name(slug: str) -> str:
+    """The branch a remote bind of the project with this slug pushes."""
+    return f"{BRANCH_PREFIX}{slug}"
+
+
+@dataclass(frozen=True)
+class RemoteRefs:
+    """What the remote says now: where the followed branch points (``None``: it has
+    no such branch) and its bind branches (names without ``refs/heads/``)."""
+
+    head: str | None
+    bind_branches: tuple[str, ...] = ()
+
+
+def _refs_of(lines: list[tuple[str, str]], ref: str) -> RemoteRefs:
+    """``RemoteRefs`` from (commit id, ref name) pairs."""
+    head = next((oid for oid, name in lines if name == ref), None)
+    branches = sorted(
+        name.removeprefix("refs/heads/") for _, name in lines if name.startswith(_BIND_REFS)
+    )
+    return RemoteRefs(head, tuple(branches))
 
 
 @dataclass(frozen=True)
@@ -86,9 +112,9 @@ def _read_exact(stream: IO[bytes], count: int) -> bytes:
     return data
 
 
-def _native_head(remote: RemoteUrl, ref: str) -> str | None:
-    """The ref's commit id asked over ``git://`` protocol v2; ``None`` when the
-    branch is gone. ``ValueError``/``OSError`` when the server does not answer so."""
+def _native_refs(remote: RemoteUrl, ref: str) -> RemoteRefs:
+    """The refs asked over ``git://`` protocol v2. ``ValueError``/``OSError`` when the
+    server does not answer so."""
     parts = urlsplit(remote.url)
     if not parts.hostname:
         raise ValueError("no host")
@@ -105,27 +131,29 @@ def _native_head(remote: RemoteUrl, ref: str) -> str | None:
         if not capabilities or capabilities[0].rstrip(b"\n") != b"version 2":
             raise ValueError("server does not speak protocol v2")
         # One write: a second small one would wait for the server's delayed ACK.
-        command = _pkt(b"command=ls-refs\n") + b"0001" + _pkt(b"ref-prefix %s\n" % ref.encode())
+        command = _pkt(b"command=ls-refs\n") + b"0001"
+        for prefix in (ref, _BIND_REFS):
+            command += _pkt(b"ref-prefix %s\n" % prefix.encode())
         sock.sendall(command + b"0000")
         answer = _read_section(stream)
+    lines: list[tuple[str, str]] = []
     for line in answer:
-        oid, _, name = line.rstrip(b"\n").partition(b" ")
-        if name.split(b" ", 1)[0] == ref.encode():
-            return oid.decode("ascii")
-    return None
+        oid, _, rest = line.rstrip(b"\n").partition(b" ")
+        lines.append((oid.decode("ascii"), rest.split(b" ", 1)[0].decode("utf-8", "replace")))
+    return _refs_of(lines, ref)
 
 
-def remote_head(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> str | None:
-    """The commit id ``ref`` points at on the remote now (``None``: no such branch);
-    ``RemoteError`` with git's reason when the remote cannot be asked."""
+def remote_refs(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> RemoteRefs:
+    """Where ``ref`` points on the remote now, and its bind branches; ``RemoteError``
+    with git's reason when the remote cannot be asked."""
     if routing.native(remote):
         try:
-            return _native_head(remote, ref)
+            return _native_refs(remote, ref)
         except (OSError, ValueError):
             pass  # ask git, for its own reason (or a transport it knows better)
-    out = run_git(["ls-remote", "--quiet", "origin", ref], cwd=git_dir)
+    out = run_git(["ls-remote", "--quiet", "origin", ref, f"{_BIND_REFS}*"], cwd=git_dir)
+    lines: list[tuple[str, str]] = []
     for line in out.decode("utf-8", "replace").splitlines():
         oid, _, name = line.partition("\t")
-        if name.strip() == ref:
-            return oid.strip()
-    return None
+        lines.append((oid.strip(), name.strip()))
+    return _refs_of(lines, ref)

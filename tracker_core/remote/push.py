@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 from tracker_core.errors import ConfigError, RemoteError
 from tracker_core.remote.git import git_env, run_git
-from tracker_core.remote.mirror import Mirror
+from tracker_core.remote.mirror import Mirror, remember_bind_branch
+from tracker_core.remote.probe import BRANCH_PREFIX
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
-BRANCH_PREFIX = "sk-tracker/bind-"
 _FALLBACK_IDENT = {
     "GIT_AUTHOR_NAME": "sk-tracker",
     "GIT_AUTHOR_EMAIL": "sk-tracker@localhost",
@@ -82,11 +82,13 @@ def commit_file(mirror: Mirror, rel_path: str, data: bytes, message: str) -> str
 def push(mirror: Mirror, commit: str, branch: str) -> None:
     """Push ``commit`` to ``branch``: forced for our own branch, a fast-forward only
     for any other (the default branch)."""
-    force = "+" if branch.startswith(BRANCH_PREFIX) else ""
+    ours = branch.startswith(BRANCH_PREFIX)
     run_git(
-        ["push", "--quiet", "origin", f"{force}{commit}:refs/heads/{branch}"],
+        ["push", "--quiet", "origin", f"{'+' if ours else ''}{commit}:refs/heads/{branch}"],
         cwd=mirror.git_dir,
     )
+    if ours:
+        remember_bind_branch(mirror.git_dir, branch)
 
 
 def review_url(remote: RemoteUrl, branch: str, target: str) -> str | None:

@@ -16,12 +16,23 @@ from pathlib import Path
 
 from tracker_core.config.config_io import parse_config_bytes
 from tracker_core.config.config_model import TrackerProjectConfig
+from tracker_core.config.identity import kebab_case
 from tracker_core.errors import ConfigError, RemoteError, UsageError
 from tracker_core.remote.mirror import ConfigBlob, Mirror, MirrorCache
-from tracker_core.remote.probe import Routing, read_routing
+from tracker_core.remote.probe import Routing, bind_branch_name, read_routing
+from tracker_core.remote.push import review_url
 from tracker_core.remote.urls import RemoteProject, RemoteUrl, parse_remote
 
 Progress = Callable[[int, int, str], None]  # (done, total, remote name)
+
+
+@dataclass(frozen=True)
+class WaitingBind:
+    """A branch an earlier bind of the project pushed, still on the remote."""
+
+    branch: str
+    into: str  # the default branch it is to be merged into
+    review_url: str | None  # opens the pull/merge request (GitHub- and GitLab-shaped)
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class RemoteRepo:
     error: ConfigError | None
     unreachable: str | None = None
     mirror: Path | None = None  # the mirror's git dir (None when it could not be read)
+    waiting: WaitingBind | None = None
 
     @property
     def label(self) -> str:
@@ -50,11 +62,29 @@ def config_of(blob: ConfigBlob) -> TrackerProjectConfig:
     return parse_config_bytes(where, blob.data)
 
 
-def _read_blob(blob: ConfigBlob, mirror: Path) -> RemoteRepo:
+def derived_slug(project: RemoteProject) -> str:
+    """The slug a bind gives a project with no identity on file: its folder's name,
+    or the repository's for the top."""
+    return kebab_case(project.subpath.rsplit("/", 1)[-1] or project.remote.repo_name)
+
+
+def _waiting(
+    project: RemoteProject, config: TrackerProjectConfig | None, mirror: Mirror
+) -> WaitingBind | None:
+    slug = config.project.slug if config is not None and config.project else derived_slug(project)
+    branch = bind_branch_name(slug)
+    if branch not in mirror.bind_branches:
+        return None
+    return WaitingBind(branch, mirror.branch, review_url(mirror.remote, branch, mirror.branch))
+
+
+def _read_blob(blob: ConfigBlob, mirror: Mirror) -> RemoteRepo:
     try:
-        return RemoteRepo(blob.project, config_of(blob), None, mirror=mirror)
+        config = config_of(blob)
     except ConfigError as exc:
-        return RemoteRepo(blob.project, None, exc, mirror=mirror)
+        return RemoteRepo(blob.project, None, exc, mirror=mirror.git_dir)
+    waiting = _waiting(blob.project, config, mirror)
+    return RemoteRepo(blob.project, config, None, mirror=mirror.git_dir, waiting=waiting)
 
 
 @dataclass(frozen=True)
@@ -83,7 +113,7 @@ def _scan_one(
         mirror, blobs = cache.configs(cache.sync(remote, routing))
     except RemoteError as exc:
         return None, [RemoteRepo(RemoteProject(remote), None, None, unreachable=str(exc))]
-    return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
+    return mirror, [_read_blob(b, mirror) for b in blobs]
 
 
 def _read_fresh(cache: MirrorCache, mirror: Mirror) -> tuple[Mirror | None, list[RemoteRepo]]:
@@ -91,7 +121,7 @@ def _read_fresh(cache: MirrorCache, mirror: Mirror) -> tuple[Mirror | None, list
         mirror, blobs = cache.configs(mirror)
     except RemoteError:  # the mirror's files no longer read: ask the remote after all
         return _scan_one(cache, mirror.remote, None)
-    return mirror, [_read_blob(b, mirror.git_dir) for b in blobs]
+    return mirror, [_read_blob(b, mirror) for b in blobs]
 
 
 def parse_remotes(urls: Sequence[str]) -> list[RemoteUrl]:

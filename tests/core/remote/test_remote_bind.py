@@ -187,3 +187,57 @@ def test_a_bind_asks_the_remote_even_within_the_freshness_window(
     outcome = remote_service.bind_remote(parse_location(url), "linear", select=1)
     parent = git("rev-parse", f"{outcome.commit}^", cwd=bare).strip()
     assert parent == git("rev-parse", "main", cwd=bare).strip()
+
+
+def test_an_unmerged_bind_branch_is_what_the_audit_says_to_merge(
+    remote_service: TrackerService,
+    git_daemon: GitDaemon,
+    git_http: HttpGitServer,
+    tmp_path: Path,
+) -> None:
+    """After a remote bind, the default branch is unchanged until the branch is merged:
+    the audit says so and points at the branch (binding again would push another),
+    over git:// and https alike, with a cold cache too; once merged, the row is bound."""
+    served = {
+        "git": make_bare(git_daemon.root, "acme/app", {".kittify/config.yaml": ORIGINAL}),
+        "https": make_bare(git_http.root, "acme/app", {".kittify/config.yaml": ORIGINAL}),
+    }
+    urls = {"git": git_daemon.url("acme/app"), "https": git_http.url("acme/app")}
+    for kind, url in urls.items():
+        remote_service.audit([url])  # the mirror exists before the bind, as in real use
+        # The first bind picks a candidate; the second finds the project bound (exact).
+        outcome = remote_service.bind_remote(
+            parse_location(url), "linear", choose=lambda candidates: candidates[0]
+        )
+        branch = outcome.branch
+        assert branch == "sk-tracker/bind-mobile-app"
+        for mirrors in ("mirrors", f"cold-{kind}"):  # warm cache, and a fresh one
+            remote_service.mirrors = MirrorCache(tmp_path / mirrors)
+            [row] = remote_service.audit([url]).rows
+            assert row.state == "unbound", kind
+            assert f"branch {branch} from an earlier bind is on the remote" in row.reason
+            assert row.guidance.startswith(f"merge {branch} into main to finish that bind; or ")
+            assert f"--repo {url}" in row.guidance
+        remote_service.mirrors = MirrorCache(tmp_path / "mirrors")
+
+        git("update-ref", "refs/heads/main", outcome.commit, cwd=served[kind])  # merged
+        [row] = remote_service.audit([url]).rows
+        assert row.state == "bound" and "earlier bind" not in row.reason, kind
+
+
+def test_a_bind_branch_pushed_within_the_freshness_window_shows_at_once(
+    remote_service: TrackerService, git_daemon: GitDaemon, tmp_path: Path
+) -> None:
+    url = git_daemon.url("acme/app")
+    make_bare(git_daemon.root, "acme/app", {".kittify/config.yaml": ORIGINAL})
+    remote_service.mirrors = MirrorCache(tmp_path / "mirrors", fresh_for=3600)
+    [before] = remote_service.audit([url]).rows
+    assert before.state == "unbound" and "earlier bind" not in before.reason
+    asked = git_daemon.requests("acme/app")
+    remote_service.bind_remote(parse_location(url), "linear", select=1)
+    requests_of_the_bind = git_daemon.requests("acme/app") - asked
+
+    [after] = remote_service.audit([url]).rows
+    assert git_daemon.requests("acme/app") == asked + requests_of_the_bind  # not asked
+    assert "(remote checked" in after.reason
+    assert "branch sk-tracker/bind-mobile-app from an earlier bind" in after.reason
