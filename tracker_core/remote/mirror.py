@@ -127,7 +127,19 @@ class MirrorCache:
         # bind branches waiting on the remote are part of the answer.
         with self._checking(remote):
             now = remote_refs(remote, ref, git_dir, routing or read_routing())
-        fetched = not cloned and (now.head is None or now.head != head)
+        remote_head = now.head
+        renamed = now.moved_to(ref)
+        if renamed is not None:  # the remote's default branch is another one now: follow it
+            run_git(["symbolic-ref", "HEAD", renamed], cwd=git_dir)
+            ref, branch, remote_head = (
+                renamed,
+                renamed.removeprefix("refs/heads/"),
+                now.default_head,
+            )
+            head = read_ref(git_dir, ref)
+        fetched = renamed is not None or (
+            not cloned and (remote_head is None or remote_head != head)
+        )
         if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
             # No follow-up processes (maintenance, forced-update scan).

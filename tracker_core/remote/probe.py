@@ -39,19 +39,29 @@ def bind_branch_name(slug: str) -> str:
 @dataclass(frozen=True)
 class RemoteRefs:
     """What the remote says now: where the followed branch points (``None``: it has
-    no such branch) and its bind branches (names without ``refs/heads/``)."""
+    no such branch), its bind branches (names without ``refs/heads/``), and its
+    default branch (``HEAD``'s target, when the server says) with its commit id."""
 
     head: str | None
     bind_branches: tuple[str, ...] = ()
+    default: str | None = None  # e.g. refs/heads/main
+    default_head: str | None = None
+
+    def moved_to(self, ref: str) -> str | None:
+        """The remote's default branch when it is no longer ``ref`` (a rename)."""
+        if self.default and self.default != ref and self.default.startswith("refs/heads/"):
+            return self.default
+        return None
 
 
-def _refs_of(lines: list[tuple[str, str]], ref: str) -> RemoteRefs:
-    """``RemoteRefs`` from (commit id, ref name) pairs."""
+def _refs_of(lines: list[tuple[str, str]], ref: str, default: str | None) -> RemoteRefs:
+    """``RemoteRefs`` from (commit id, ref name) pairs and ``HEAD``'s target."""
     head = next((oid for oid, name in lines if name == ref), None)
     branches = sorted(
         name.removeprefix("refs/heads/") for _, name in lines if name.startswith(_BIND_REFS)
     )
-    return RemoteRefs(head, tuple(branches))
+    default_head = next((oid for oid, name in lines if name == "HEAD"), None)
+    return RemoteRefs(head, tuple(branches), default, default_head)
 
 
 @dataclass(frozen=True)
@@ -131,16 +141,21 @@ def _native_refs(remote: RemoteUrl, ref: str) -> RemoteRefs:
         if not capabilities or capabilities[0].rstrip(b"\n") != b"version 2":
             raise ValueError("server does not speak protocol v2")
         # One write: a second small one would wait for the server's delayed ACK.
-        command = _pkt(b"command=ls-refs\n") + b"0001"
-        for prefix in (ref, _BIND_REFS):
+        command = _pkt(b"command=ls-refs\n") + b"0001" + _pkt(b"symrefs\n")
+        for prefix in ("HEAD", ref, _BIND_REFS):
             command += _pkt(b"ref-prefix %s\n" % prefix.encode())
         sock.sendall(command + b"0000")
         answer = _read_section(stream)
     lines: list[tuple[str, str]] = []
+    default = None
     for line in answer:
-        oid, _, rest = line.rstrip(b"\n").partition(b" ")
-        lines.append((oid.decode("ascii"), rest.split(b" ", 1)[0].decode("utf-8", "replace")))
-    return _refs_of(lines, ref)
+        oid, _, rest = line.rstrip(b"\n").decode("utf-8", "replace").partition(" ")
+        name, *attributes = rest.split(" ")
+        lines.append((oid, name))
+        for attribute in attributes:
+            if name == "HEAD" and attribute.startswith("symref-target:"):
+                default = attribute.removeprefix("symref-target:")
+    return _refs_of(lines, ref, default)
 
 
 def remote_refs(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> RemoteRefs:
@@ -151,9 +166,16 @@ def remote_refs(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) ->
             return _native_refs(remote, ref)
         except (OSError, ValueError):
             pass  # ask git, for its own reason (or a transport it knows better)
-    out = run_git(["ls-remote", "--quiet", "origin", ref, f"{_BIND_REFS}*"], cwd=git_dir)
+    out = run_git(
+        ["ls-remote", "--quiet", "--symref", "origin", "HEAD", ref, f"{_BIND_REFS}*"],
+        cwd=git_dir,
+    )
     lines: list[tuple[str, str]] = []
+    default = None
     for line in out.decode("utf-8", "replace").splitlines():
         oid, _, name = line.partition("\t")
-        lines.append((oid.strip(), name.strip()))
-    return _refs_of(lines, ref)
+        if oid.startswith("ref: ") and name.strip() == "HEAD":
+            default = oid.removeprefix("ref: ").strip()
+        else:
+            lines.append((oid.strip(), name.strip()))
+    return _refs_of(lines, ref, default)

@@ -266,3 +266,31 @@ def test_change_checks_keep_within_what_one_git_daemon_can_queue(
         relay.close()
     assert slugs(warm.repos) == ["alpha"] * 16 and warm.fetched == 0
     assert 1 < relay.most <= 5
+
+
+def test_a_remote_whose_default_branch_was_renamed_is_followed_to_the_new_one(
+    git_daemon: GitDaemon, git_http: HttpGitServer, git_user_env: Path, tmp_path: Path
+) -> None:
+    """master → main on the remote (the old branch gone): the mirror follows the
+    remote's default branch instead of failing on the one it cloned, over git:// and
+    https alike."""
+    served = [
+        (make_bare(git_daemon.root, "acme/alpha", {".kittify/config.yaml": ALPHA}, branch="master"),
+         git_daemon.url("acme/alpha")),
+        (make_bare(git_http.root, "acme/alpha", {".kittify/config.yaml": ALPHA}, branch="master"),
+         git_http.url("acme/alpha")),
+    ]  # fmt: skip
+    cache = MirrorCache(tmp_path / "mirrors")
+    assert {m.branch for m in scan_remotes([u for _, u in served], cache).mirrors.values()} == {
+        "master"
+    }
+    for bare, _ in served:
+        git("branch", "-m", "master", "main", cwd=bare)
+        push_change(bare, ".kittify/config.yaml", BETA, "renamed, then changed")
+
+    after = scan_remotes([u for _, u in served], cache)
+    assert [r.unreachable for r in after.repos] == [None, None]
+    assert slugs(after.repos) == ["beta", "beta"]
+    assert {m.branch for m in after.mirrors.values()} == {"main"}
+    again = scan_remotes([u for _, u in served], cache)
+    assert again.fetched == 0 and slugs(again.repos) == ["beta", "beta"]
