@@ -37,8 +37,8 @@ def git_env() -> dict[str, str]:
 
 def one_line(stderr: str, fallback: str) -> str:
     """What git's stderr says went wrong, as one line without secrets: a ``fatal:``
-    line, else the server's own words and a rejected ref's reason (a push), else the
-    last line."""
+    line, else the server's own words and a rejected ref's reason (a push), else an
+    ``error:`` line, else the last line (which may be only a hint)."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith("fatal:")]
     said = [
@@ -47,10 +47,13 @@ def one_line(stderr: str, fallback: str) -> str:
         if ln.startswith("remote:") and not ln.startswith(_NOISE)
     ]
     rejected = [ln.lstrip("! ") for ln in lines if ln.startswith("! [")]
+    errors = [ln for ln in lines if ln.startswith("error:")]
     if fatal:
         text = fatal[0]
     elif said or rejected:
         text = "; ".join([*said, *rejected])
+    elif errors:
+        text = errors[0]
     else:
         text = lines[-1] if lines else fallback
     return redact(" ".join(text.split()))[:300]

@@ -26,10 +26,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from tracker_core.errors import RemoteError
 from tracker_core.remote.bare import config_entries, default_branch, read_blobs, read_ref
-from tracker_core.remote.git import run_git
-from tracker_core.remote.probe import BRANCH_PREFIX, Routing, read_routing, remote_refs
+from tracker_core.remote.git import GIT_TIMEOUT, run_git
+from tracker_core.remote.probe import (
+    BRANCH_PREFIX,
+    RemoteRefs,
+    Routing,
+    read_routing,
+    remote_refs,
+)
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
 STATE_FILE = "sk-tracker-state.json"
@@ -76,6 +84,22 @@ def _folder_name(remote: RemoteUrl) -> str:
     return f"{slug}-{digest}.git"
 
 
+_GATES: dict[str, threading.BoundedSemaphore] = {}  # by git:// server, for every cache
+_GATES_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _checking(remote: RemoteUrl) -> Iterator[None]:
+    """Held while asking ``remote`` where its branch is (see CHECKS_PER_GIT_DAEMON)."""
+    if remote.scheme != "git":
+        yield
+        return
+    with _GATES_LOCK:
+        gate = _GATES.setdefault(remote.host, threading.BoundedSemaphore(CHECKS_PER_GIT_DAEMON))
+    with gate:
+        yield
+
+
 class MirrorCache:
     """Mirrors under ``root`` (the tool's cache folder), created on first use.
 
@@ -86,21 +110,22 @@ class MirrorCache:
     def __init__(self, root: Path, fresh_for: float = 0.0) -> None:
         self.root = Path(root).expanduser()
         self.fresh_for = max(0.0, fresh_for)
-        self._gates: dict[str, threading.BoundedSemaphore] = {}
-        self._gates_lock = threading.Lock()
 
     @contextlib.contextmanager
-    def _checking(self, remote: RemoteUrl) -> Iterator[None]:
-        """Held while asking ``remote`` where its branch is (see CHECKS_PER_GIT_DAEMON)."""
-        if remote.scheme != "git":
+    def _updating(self, remote: RemoteUrl) -> Iterator[None]:
+        """Held while a mirror is made or changed: another audit (a thread, or a
+        process, as the CLI beside a shared dashboard) waits for it instead of
+        failing on git's own ref locks."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.root / f".{_folder_name(remote)}.lock", timeout=GIT_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise RemoteError(f"the mirror of {remote.name} stayed busy in another audit") from None
+        try:
             yield
-            return
-        with self._gates_lock:
-            gate = self._gates.setdefault(
-                remote.host, threading.BoundedSemaphore(CHECKS_PER_GIT_DAEMON)
-            )
-        with gate:
-            yield
+        finally:
+            lock.release()
 
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
@@ -115,9 +140,26 @@ class MirrorCache:
         fresh = self.fresh(remote) if window else None
         if fresh is not None:
             return fresh
+        # Asking changes nothing: only a sync that must clone or fetch takes the
+        # mirror's lock, then looks at the mirror again (another may have fetched).
+        answers: list[RemoteRefs] = []
+        mirror = self._sync(remote, routing, answers, locked=False)
+        if mirror is None:
+            with self._updating(remote):
+                mirror = self._sync(remote, routing, answers, locked=True)
+        assert mirror is not None
+        return mirror
+
+    def _sync(
+        self, remote: RemoteUrl, routing: Routing | None, answers: list[RemoteRefs], *, locked: bool
+    ) -> Mirror | None:
+        """The synced mirror; ``None`` when it must change and ``locked`` is False.
+        The remote is asked once: ``answers`` keeps what it said for the locked pass."""
         git_dir = self.folder(remote)
         cloned = fetched = False
         if not (git_dir / "HEAD").is_file():
+            if not locked:
+                return None
             self._clone(remote, git_dir)
             cloned = True
         branch = default_branch(git_dir)
@@ -125,10 +167,15 @@ class MirrorCache:
         head = read_ref(git_dir, ref)
         # Asked after a clone too: the clone brings the default branch alone, and the
         # bind branches waiting on the remote are part of the answer.
-        with self._checking(remote):
-            now = remote_refs(remote, ref, git_dir, routing or read_routing())
+        if not answers:
+            with _checking(remote):
+                answers.append(remote_refs(remote, ref, git_dir, routing or read_routing()))
+        now = answers[0]
         remote_head = now.head
         renamed = now.moved_to(ref)
+        moved = not cloned and (remote_head is None or remote_head != head)
+        if (renamed is not None or moved) and not locked:
+            return None
         if renamed is not None:  # the remote's default branch is another one now: follow it
             run_git(["symbolic-ref", "HEAD", renamed], cwd=git_dir)
             ref, branch, remote_head = (
@@ -224,6 +271,10 @@ class MirrorCache:
             cached = _from_state(mirror, saved)
             if cached is not None:
                 return mirror, cached
+        with self._updating(mirror.remote):
+            return self._read_configs(mirror, saved)
+
+    def _read_configs(self, mirror: Mirror, saved: list[object]) -> tuple[Mirror, list[ConfigBlob]]:
         entries = config_entries(mirror.git_dir, mirror.head)
         # Blobs downloaded by an earlier sync are in the mirror already.
         known = {c.get("oid") for c in saved if isinstance(c, dict)}

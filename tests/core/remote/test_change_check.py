@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,27 @@ def test_a_remote_whose_default_branch_was_renamed_is_followed_to_the_new_one(
     assert {m.branch for m in after.mirrors.values()} == {"main"}
     again = scan_remotes([u for _, u in served], cache)
     assert again.fetched == 0 and slugs(again.repos) == ["beta", "beta"]
+
+
+def test_audits_at_once_on_one_cache_all_read_every_remote(
+    git_daemon: GitDaemon, git_user_env: Path, tmp_path: Path
+) -> None:
+    """Sessions of a shared dashboard (and the CLI beside it) audit the same mirrors
+    at the same time; while one fetches a moved remote, the others wait for it rather
+    than fail on git's ref locks."""
+    bares = [
+        make_bare(git_daemon.root, f"acme/r{i}", {".kittify/config.yaml": ALPHA}) for i in range(6)
+    ]
+    urls = [git_daemon.url(f"acme/r{i}") for i in range(6)]
+    scan_remotes(urls, MirrorCache(tmp_path / "mirrors"))
+    for round_ in range(3):
+        slug = f"alpha-{round_}"
+        for bare in bares:
+            push_change(bare, ".kittify/config.yaml", ALPHA.replace("slug: alpha", f"slug: {slug}"))
+        with ThreadPoolExecutor(4) as pool:
+            scans = list(
+                pool.map(lambda _: scan_remotes(urls, MirrorCache(tmp_path / "mirrors")), range(4))
+            )
+        for scan in scans:
+            assert [(r.unreachable, r.error) for r in scan.repos] == [(None, None)] * 6
+            assert slugs(scan.repos) == [slug] * 6
