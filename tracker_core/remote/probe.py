@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from tracker_core.config.identity import kebab_case
 from tracker_core.errors import RemoteError
 from tracker_core.remote.git import run_git
 from tracker_core.remote.urls import RemoteUrl
@@ -32,8 +33,9 @@ _BIND_REFS = f"refs/heads/{BRANCH_PREFIX}"
 
 
 def bind_branch_name(slug: str) -> str:
-    """The branch a remote bind of the project with this slug pushes."""
-    return f"{BRANCH_PREFIX}{slug}"
+    """The branch a remote bind of the project with this slug pushes: kebab-case, so
+    that any slug a config holds makes a valid branch name."""
+    return f"{BRANCH_PREFIX}{kebab_case(slug)[:80].rstrip('-')}"
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,18 @@ def test_a_bind_branch_pushed_within_the_freshness_window_shows_at_once(
     assert git_daemon.requests("acme/app") == asked + requests_of_the_bind  # not asked
     assert "(remote checked" in after.reason
     assert "branch sk-tracker/bind-mobile-app from an earlier bind" in after.reason
+
+
+def test_a_slug_that_is_no_branch_name_still_gets_a_pushable_branch(
+    remote_service: TrackerService, git_daemon: GitDaemon
+) -> None:
+    """A hand-written slug may hold what a git branch name cannot (spaces, ``..``, a
+    trailing ``.lock``); the bind must not end with the binding on the host only."""
+    config = project_section('"Mobile App..v2 (old).lock"', UNBOUND.project_uuid)
+    bare = make_bare(git_daemon.root, "acme/odd", {".kittify/config.yaml": config})
+    url = git_daemon.url("acme/odd")
+    outcome = remote_service.bind_remote(parse_location(url), "linear", select=1)
+    assert outcome.branch == "sk-tracker/bind-mobile-app-v2-old-lock"
+    assert heads(bare)[f"refs/heads/{outcome.branch}"] == outcome.commit
+    [row] = remote_service.audit([url]).rows
+    assert f"branch {outcome.branch} from an earlier bind" in row.reason
