@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -31,8 +30,8 @@ from filelock import FileLock, Timeout
 from tracker_core.errors import RemoteError
 from tracker_core.remote.bare import config_entries, default_branch, read_blobs, read_ref
 from tracker_core.remote.git import GIT_TIMEOUT, run_git
+from tracker_core.remote.marker import checked_at, checked_branches, mark_checked
 from tracker_core.remote.probe import (
-    BRANCH_PREFIX,
     RemoteRefs,
     Routing,
     read_routing,
@@ -41,13 +40,7 @@ from tracker_core.remote.probe import (
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 
 STATE_FILE = "sk-tracker-state.json"
-# Its mtime: when the remote was last asked; its text: the bind branches it had then.
-CHECKED_FILE = "sk-tracker-checked"
 _SYMLINK = "config is a symlink in the repository"
-# ``git daemon`` listens with a backlog of 5: a connection beyond the sixth waiting to
-# be accepted is dropped by the kernel and retried a whole second later. Change
-# checks are short enough to pile up, so at most this many run against one daemon.
-CHECKS_PER_GIT_DAEMON = 5
 
 
 @dataclass(frozen=True)
@@ -82,22 +75,6 @@ def _folder_name(remote: RemoteUrl) -> str:
     digest = hashlib.sha256(remote.url.encode()).hexdigest()[:16]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", remote.name)[-60:].strip("-.")
     return f"{slug}-{digest}.git"
-
-
-_GATES: dict[str, threading.BoundedSemaphore] = {}  # by git:// server, for every cache
-_GATES_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _checking(remote: RemoteUrl) -> Iterator[None]:
-    """Held while asking ``remote`` where its branch is (see CHECKS_PER_GIT_DAEMON)."""
-    if remote.scheme != "git":
-        yield
-        return
-    with _GATES_LOCK:
-        gate = _GATES.setdefault(remote.host, threading.BoundedSemaphore(CHECKS_PER_GIT_DAEMON))
-    with gate:
-        yield
 
 
 class MirrorCache:
@@ -168,8 +145,7 @@ class MirrorCache:
         # Asked after a clone too: the clone brings the default branch alone, and the
         # bind branches waiting on the remote are part of the answer.
         if not answers:
-            with _checking(remote):
-                answers.append(remote_refs(remote, ref, git_dir, routing or read_routing()))
+            answers.append(remote_refs(remote, ref, git_dir, routing or read_routing()))
         now = answers[0]
         remote_head = now.head
         renamed = now.moved_to(ref)
@@ -207,7 +183,7 @@ class MirrorCache:
         head = read_ref(git_dir, ref)
         if head is None:
             raise RemoteError(f"{remote.name} has no branch {branch}")
-        checked = _mark_checked(git_dir, now.bind_branches)
+        checked = mark_checked(git_dir, now.bind_branches)
         return Mirror(
             remote, git_dir, branch, head, cloned, fetched, checked, bind_branches=now.bind_branches
         )
@@ -216,7 +192,7 @@ class MirrorCache:
         """The mirror as it is, when the remote was asked within the freshness window
         (no git, no network); else None."""
         git_dir = self.folder(remote)
-        checked = _checked_at(git_dir) if self.fresh_for > 0 else 0.0
+        checked = checked_at(git_dir) if self.fresh_for > 0 else 0.0
         if time.time() - checked >= self.fresh_for:
             return None
         try:
@@ -233,7 +209,7 @@ class MirrorCache:
             head,
             checked_at=checked,
             from_window=True,
-            bind_branches=_checked_branches(git_dir),
+            bind_branches=checked_branches(git_dir),
         )
 
     def _clone(self, remote: RemoteUrl, git_dir: Path) -> None:
@@ -314,48 +290,6 @@ class MirrorCache:
 
 def _with_fetched(mirror: Mirror, count: int) -> Mirror:
     return replace(mirror, blobs_fetched=count)
-
-
-def _checked_at(git_dir: Path) -> float:
-    try:
-        return (git_dir / CHECKED_FILE).stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-def _checked_branches(git_dir: Path) -> tuple[str, ...]:
-    """The bind branches the remote had when last asked (kept in the marker)."""
-    try:
-        names = json.loads((git_dir / CHECKED_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    if not isinstance(names, list):
-        return ()
-    return tuple(n for n in names if isinstance(n, str) and n.startswith(BRANCH_PREFIX))
-
-
-def remember_bind_branch(git_dir: Path, branch: str) -> None:
-    """Note a bind branch this tool just pushed, for audits read within the freshness
-    window; the marker keeps its time (when the remote was asked)."""
-    marker = git_dir / CHECKED_FILE
-    try:
-        times = marker.stat()
-        names = sorted({*_checked_branches(git_dir), branch})
-        marker.write_text(json.dumps(names), encoding="utf-8")
-        os.utime(marker, ns=(times.st_atime_ns, times.st_mtime_ns))
-    except OSError:  # only a shortcut: the next audit that asks the remote learns it
-        pass
-
-
-def _mark_checked(git_dir: Path, bind_branches: tuple[str, ...]) -> float:
-    now = time.time()
-    marker = git_dir / CHECKED_FILE
-    try:
-        marker.write_text(json.dumps(list(bind_branches)), encoding="utf-8")
-        os.utime(marker, (now, now))
-    except OSError:  # only a shortcut for the window: the next audit asks again
-        pass
-    return now
 
 
 def _load_state(git_dir: Path) -> dict[str, object]:

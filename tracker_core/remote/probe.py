@@ -14,8 +14,11 @@ reported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -36,6 +39,27 @@ def bind_branch_name(slug: str) -> str:
     """The branch a remote bind of the project with this slug pushes: kebab-case, so
     that any slug a config holds makes a valid branch name."""
     return f"{BRANCH_PREFIX}{kebab_case(slug)[:80].rstrip('-')}"
+
+
+# ``git daemon`` listens with a backlog of 5: a connection beyond the sixth waiting to
+# be accepted is dropped by the kernel and retried a whole second later. Change
+# checks are short enough to pile up, so at most this many run against one daemon.
+CHECKS_PER_GIT_DAEMON = 5
+
+_GATES: dict[str, threading.BoundedSemaphore] = {}  # by git:// server, for every cache
+_GATES_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _checking(remote: RemoteUrl) -> Iterator[None]:
+    """Held while asking ``remote`` for its refs (see CHECKS_PER_GIT_DAEMON)."""
+    if remote.scheme != "git":
+        yield
+        return
+    with _GATES_LOCK:
+        gate = _GATES.setdefault(remote.host, threading.BoundedSemaphore(CHECKS_PER_GIT_DAEMON))
+    with gate:
+        yield
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,11 @@ def _native_refs(remote: RemoteUrl, ref: str) -> RemoteRefs:
 def remote_refs(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> RemoteRefs:
     """Where ``ref`` points on the remote now, and its bind branches; ``RemoteError``
     with git's reason when the remote cannot be asked."""
+    with _checking(remote):
+        return _ask(remote, ref, git_dir, routing)
+
+
+def _ask(remote: RemoteUrl, ref: str, git_dir: Path, routing: Routing) -> RemoteRefs:
     if routing.native(remote):
         try:
             return _native_refs(remote, ref)

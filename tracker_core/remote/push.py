@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from tracker_core.errors import ConfigError, RemoteError
 from tracker_core.remote.git import git_env, run_git
-from tracker_core.remote.mirror import Mirror, remember_bind_branch
+from tracker_core.remote.marker import remember_bind_branch
+from tracker_core.remote.mirror import Mirror
 from tracker_core.remote.probe import BRANCH_PREFIX
 from tracker_core.remote.urls import RemoteProject, RemoteUrl
 

@@ -19,7 +19,8 @@ from tests.support.gitserve import GitDaemon, HttpGitServer, git, make_bare, pus
 from tests.support.host import HostHandle
 from tracker_core import TrackerService
 from tracker_core.access.settings import Settings
-from tracker_core.remote.mirror import CHECKED_FILE, MirrorCache
+from tracker_core.remote.marker import CHECKED_FILE
+from tracker_core.remote.mirror import MirrorCache
 from tracker_core.remote.scan import scan_remotes
 
 ALPHA = "project:\n  uuid: 33333333-3333-4333-8333-333333333333\n  slug: alpha\n  node_id: n\n"
