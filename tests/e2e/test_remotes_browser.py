@@ -79,6 +79,17 @@ def test_a_remote_row_is_bound_by_selecting_it_and_the_push_lands_on_a_branch(
         wait_for_run(page)
         expect(page.get_by_text("pushed to branch sk-tracker/bind-mobile-remote")).to_be_visible()
         shot(page, "remote-bind-done")
+
+        # Until the branch is merged the remote's default branch is unbound still, and
+        # its row says what finishes the job instead of "bind" again.
+        open_page(page, dash, "repositories", "Host mappings not found locally")
+        expect(cell(page, name)).to_be_attached()
+        row = page.locator("[role='row']").filter(has=cell(page, name))
+        click_table_row(page, "repos_table", int(row.get_attribute("aria-rowindex") or "0") - 2)
+        wait_for_run(page)
+        shot(page, "remote-waiting-branch")
+        panel = page.get_by_text("Guidance: merge sk-tracker/bind-mobile-remote into main")
+        expect(panel).to_be_visible()
     finally:
         page.close()
 
