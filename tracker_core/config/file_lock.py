@@ -12,8 +12,8 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -56,16 +56,26 @@ def lock_path_for(path: Path) -> Path:
 
 
 @contextmanager
-def config_lock(path: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Hold the write lock of the config file at ``path`` (it need not exist yet)."""
-    lock = FileLock(lock_path_for(path), timeout=timeout)
+def held(path: Path, timeout: float, busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold the file lock at ``path``; ``busy()`` is raised when another holder keeps
+    it past ``timeout`` seconds (a clear error, not the lock library's)."""
+    lock = FileLock(path, timeout=timeout)
     try:
         lock.acquire()
     except Timeout:
-        raise ConfigLockError(
-            f"{path} is being written by another process (lock not released in {timeout:g} s)"
-        ) from None
+        raise busy() from None
     try:
         yield
     finally:
         lock.release()
+
+
+def config_lock(path: Path, timeout: float = 30.0) -> AbstractContextManager[None]:
+    """Hold the write lock of the config file at ``path`` (it need not exist yet)."""
+    return held(
+        lock_path_for(path),
+        timeout,
+        lambda: ConfigLockError(
+            f"{path} is being written by another process (lock not released in {timeout:g} s)"
+        ),
+    )

@@ -21,12 +21,12 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from tracker_core.config.file_lock import held
 from tracker_core.errors import RemoteError
 from tracker_core.remote.bare import config_entries, default_branch, read_blobs, read_ref
 from tracker_core.remote.git import GIT_TIMEOUT, run_git
@@ -88,21 +88,16 @@ class MirrorCache:
         self.root = Path(root).expanduser()
         self.fresh_for = max(0.0, fresh_for)
 
-    @contextlib.contextmanager
-    def _updating(self, remote: RemoteUrl) -> Iterator[None]:
+    def _updating(self, remote: RemoteUrl) -> AbstractContextManager[None]:
         """Held while a mirror is made or changed: another audit (a thread, or a
         process, as the CLI beside a shared dashboard) waits for it instead of
         failing on git's own ref locks."""
         self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.root / f".{_folder_name(remote)}.lock", timeout=GIT_TIMEOUT)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise RemoteError(f"the mirror of {remote.name} stayed busy in another audit") from None
-        try:
-            yield
-        finally:
-            lock.release()
+        return held(
+            self.root / f".{_folder_name(remote)}.lock",
+            GIT_TIMEOUT,
+            lambda: RemoteError(f"the mirror of {remote.name} stayed busy in another audit"),
+        )
 
     def folder(self, remote: RemoteUrl) -> Path:
         return self.root / _folder_name(remote)
@@ -117,21 +112,28 @@ class MirrorCache:
         fresh = self.fresh(remote) if window else None
         if fresh is not None:
             return fresh
+        answer: RemoteRefs | None = None
+
+        def ask(ref: str, git_dir: Path) -> RemoteRefs:
+            """The remote is asked once; the locked pass reuses its answer."""
+            nonlocal answer
+            if answer is None:
+                answer = remote_refs(remote, ref, git_dir, routing or read_routing())
+            return answer
+
         # Asking changes nothing: only a sync that must clone or fetch takes the
         # mirror's lock, then looks at the mirror again (another may have fetched).
-        answers: list[RemoteRefs] = []
-        mirror = self._sync(remote, routing, answers, locked=False)
+        mirror = self._sync(remote, ask, locked=False)
         if mirror is None:
             with self._updating(remote):
-                mirror = self._sync(remote, routing, answers, locked=True)
+                mirror = self._sync(remote, ask, locked=True)
         assert mirror is not None
         return mirror
 
     def _sync(
-        self, remote: RemoteUrl, routing: Routing | None, answers: list[RemoteRefs], *, locked: bool
+        self, remote: RemoteUrl, ask: Callable[[str, Path], RemoteRefs], *, locked: bool
     ) -> Mirror | None:
-        """The synced mirror; ``None`` when it must change and ``locked`` is False.
-        The remote is asked once: ``answers`` keeps what it said for the locked pass."""
+        """The synced mirror; ``None`` when it must change and ``locked`` is False."""
         git_dir = self.folder(remote)
         cloned = fetched = False
         if not (git_dir / "HEAD").is_file():
@@ -144,9 +146,7 @@ class MirrorCache:
         head = read_ref(git_dir, ref)
         # Asked after a clone too: the clone brings the default branch alone, and the
         # bind branches waiting on the remote are part of the answer.
-        if not answers:
-            answers.append(remote_refs(remote, ref, git_dir, routing or read_routing()))
-        now = answers[0]
+        now = ask(ref, git_dir)
         remote_head = now.head
         renamed = now.moved_to(ref)
         moved = not cloned and (remote_head is None or remote_head != head)
@@ -160,9 +160,7 @@ class MirrorCache:
                 now.default_head,
             )
             head = read_ref(git_dir, ref)
-        fetched = renamed is not None or (
-            not cloned and (remote_head is None or remote_head != head)
-        )
+        fetched = renamed is not None or moved
         if fetched:
             spec = f"+refs/heads/{branch}:refs/heads/{branch}"
             # No follow-up processes (maintenance, forced-update scan).
